@@ -1,0 +1,143 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/google/renameio/v2"
+	"github.com/hashicorp/hcl/v2"
+	"github.com/pmezard/go-difflib/difflib"
+	"github.com/roostd/roost/config"
+)
+
+const fmtHelp = `
+Rewrite HCL files in canonical layout: indentation, aligned equals signs,
+spacing. PATH is a file, a directory (its *.hcl files; default: the current
+directory) or - for standard input to standard output. The names of the
+files rewritten are printed. A file that does not parse is left alone and
+reported.
+
+With -check nothing is written; the files that need formatting are listed
+and the exit status is 3 if there are any. -diff prints what would change.`
+
+func runFmt(ctx context.Context, g *globals, args []string) error {
+	fs := newFlagSet(g, "fmt", "[-check] [-diff] [PATH|-]", fmtHelp)
+	check := fs.Bool("check", false, "write nothing; list files that need formatting, exit 3 if any")
+	diff := fs.Bool("diff", false, "print the changes as a unified diff")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 1 {
+		return fmt.Errorf("too many arguments %q; give one file or directory", pos)
+	}
+	target := "."
+	if len(pos) == 1 {
+		target = pos[0]
+	}
+	if target == "-" {
+		src, err := io.ReadAll(g.stdin)
+		if err != nil {
+			return fmt.Errorf("read standard input: %w", err)
+		}
+		out, diags := config.Format(src, "<stdin>")
+		if diags.HasErrors() {
+			return g.printDiagnostics(diags, map[string]*hcl.File{"<stdin>": {Bytes: src}}, "cannot format <stdin>")
+		}
+		if *check && !bytes.Equal(src, out) {
+			if *diff {
+				writeDiff(g.stdout, "<stdin>", src, out)
+			}
+			return exitError{3}
+		}
+		if *diff {
+			writeDiff(g.stdout, "<stdin>", src, out)
+			return nil
+		}
+		_, err = g.stdout.Write(out)
+		return err
+	}
+
+	files, err := fmtFiles(target)
+	if err != nil {
+		return err
+	}
+	var failed, unformatted int
+	for _, name := range files {
+		src, err := os.ReadFile(name)
+		if err != nil {
+			fmt.Fprintf(g.stderr, "roost: %v\n", err)
+			failed++
+			continue
+		}
+		out, diags := config.Format(src, name)
+		if diags.HasErrors() {
+			g.printDiagnostics(diags, map[string]*hcl.File{name: {Bytes: src}}, "")
+			failed++
+			continue
+		}
+		if bytes.Equal(src, out) {
+			continue
+		}
+		unformatted++
+		fmt.Fprintln(g.stdout, name)
+		if *diff {
+			writeDiff(g.stdout, name, src, out)
+		}
+		if *check {
+			continue
+		}
+		fi, err := os.Stat(name)
+		if err != nil {
+			return err
+		}
+		if err := renameio.WriteFile(name, out, fi.Mode().Perm()); err != nil {
+			return fmt.Errorf("write %s: %w", name, err)
+		}
+	}
+	switch {
+	case failed > 0:
+		return fmt.Errorf("%d file%s could not be formatted", failed, plural(failed))
+	case *check && unformatted > 0:
+		return exitError{3}
+	}
+	return nil
+}
+
+// fmtFiles lists the files fmt looks at for target: the file itself, or the
+// *.hcl files of a directory.
+func fmtFiles(target string) ([]string, error) {
+	fi, err := os.Stat(target)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.IsDir() {
+		return []string{target}, nil
+	}
+	ents, err := os.ReadDir(target)
+	if err != nil {
+		return nil, err
+	}
+	var files []string
+	for _, e := range ents {
+		if e.Type().IsRegular() && filepath.Ext(e.Name()) == ".hcl" && !config.IgnoredName(e.Name()) {
+			files = append(files, filepath.Join(target, e.Name()))
+		}
+	}
+	return files, nil
+}
+
+func writeDiff(w io.Writer, name string, a, b []byte) {
+	d := difflib.UnifiedDiff{
+		A:        difflib.SplitLines(string(a)),
+		B:        difflib.SplitLines(string(b)),
+		FromFile: "old/" + name,
+		ToFile:   "new/" + name,
+		Context:  3,
+	}
+	difflib.WriteUnifiedDiff(w, d)
+}

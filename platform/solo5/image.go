@@ -1,0 +1,419 @@
+package solo5
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+)
+
+// Target is the Solo5 target an image was built for (enum abi_target in
+// Solo5's include/elf_abi.h).
+type Target uint32
+
+// Targets, numbered as Solo5 numbers them.
+const (
+	HVT    Target = 1
+	SPT    Target = 2
+	Virtio Target = 3
+	Muen   Target = 4
+	Genode Target = 5
+	Xen    Target = 6
+)
+
+var targetNames = map[Target]string{
+	HVT: "hvt", SPT: "spt", Virtio: "virtio", Muen: "muen", Genode: "genode", Xen: "xen",
+}
+
+// String returns the name solo5-elftool prints for t ("hvt", "spt", ...), or
+// "unknown" as solo5-elftool does.
+func (t Target) String() string {
+	if s, ok := targetNames[t]; ok {
+		return s
+	}
+	return "unknown"
+}
+
+// Runnable reports whether roost can run images of target t: hvt and spt
+// have tenders on Linux and FreeBSD; the others boot under a hypervisor.
+func (t Target) Runnable() bool { return t == HVT || t == SPT }
+
+// ParseTarget returns the Target named s ("hvt", "spt", ...).
+func ParseTarget(s string) (Target, bool) {
+	for t, name := range targetNames {
+		if name == s {
+			return t, true
+		}
+	}
+	return 0, false
+}
+
+// DeviceType is the type of a manifest entry (mft_type_t).
+type DeviceType uint32
+
+// Manifest entry types.
+const (
+	BlockBasic    DeviceType = 1
+	NetBasic      DeviceType = 2
+	ReservedFirst DeviceType = 1 << 30
+)
+
+// String returns the name solo5-elftool prints for d.
+func (d DeviceType) String() string {
+	switch d {
+	case BlockBasic:
+		return "BLOCK_BASIC"
+	case NetBasic:
+		return "NET_BASIC"
+	case ReservedFirst:
+		return "RESERVED_FIRST"
+	}
+	return "<undefined type>"
+}
+
+// Device is one entry of an image's manifest.
+type Device struct {
+	Name string
+	Type DeviceType
+}
+
+// Machine is the ELF machine an image was built for.
+type Machine uint16
+
+// Machines Solo5 supports (ELF e_machine values).
+const (
+	X86_64  Machine = 62
+	AArch64 Machine = 183
+	PPC64   Machine = 21
+)
+
+// String returns Go's GOARCH spelling of m.
+func (m Machine) String() string {
+	switch m {
+	case X86_64:
+		return "amd64"
+	case AArch64:
+		return "arm64"
+	case PPC64:
+		return "ppc64le"
+	}
+	return fmt.Sprintf("machine(%d)", uint16(m))
+}
+
+// Notes are the facts an image's Solo5 ELF notes declare.
+type Notes struct {
+	Machine    Machine
+	Target     Target
+	ABIVersion uint32
+	// Devices lists the manifest entries in manifest order, without the
+	// reserved first entry.
+	Devices []Device
+}
+
+// Image is a Solo5 unikernel image on disk.
+type Image struct {
+	Notes
+	Path string
+	Size int64
+	// SHA256 is the hex SHA-256 of the whole file: the image's identity
+	// in the image store and in plans.
+	SHA256 string
+}
+
+// Sentinel errors; ReadImage and ParseNotes wrap them in an *os.PathError
+// with Op "parse".
+var (
+	ErrNotELF      = errors.New("not an ELF file")
+	ErrUnsupported = errors.New("unsupported ELF executable")
+	ErrMalformed   = errors.New("malformed Solo5 image")
+	ErrNoABI       = errors.New("no Solo5 ABI information found in executable")
+	ErrNoManifest  = errors.New("no Solo5 manifest found in executable")
+	ErrManifest    = errors.New("invalid Solo5 manifest")
+)
+
+// Layout constants of Solo5's ELF notes (elf_abi.h, mft_abi.h) on 64-bit
+// hosts. They are computed there from C struct layouts; they are spelled out
+// here and checked against images built by Solo5 itself.
+const (
+	elfHeaderSize  = 64
+	progHeaderSize = 56
+	ptLoad         = 1
+	ptNote         = 4
+	etExec         = 2
+
+	noteName       = "Solo5\x00"
+	solo5NhdrSize  = 12 + 8 // Elf64_Nhdr plus "Solo5\0" padded to 4 bytes
+	abiNoteType    = 0x31494241
+	mftNoteType    = 0x3154464d
+	abiInfoSize    = 16 // struct abi1_info
+	abiNoteAlign   = 4
+	abiNoteMaxSize = 32
+
+	// MFTVersion is the manifest ABI version Solo5 tenders accept.
+	MFTVersion = 1
+	// MaxDevices is the most manifest entries a Solo5 image may have,
+	// including the reserved first entry.
+	MaxDevices     = 64
+	mftHeaderSize  = 8   // struct mft: version, entries
+	mftEntrySize   = 104 // struct mft_entry
+	mftNameSize    = 68  // MFT_NAME_SIZE, terminator included
+	mftTypeOffset  = 68
+	mftAttachedOff = 96
+	mftNoteAlign   = 8
+	mftNoteMaxSize = 4 + mftHeaderSize + MaxDevices*mftEntrySize // MFT1_NOTE_MAX_SIZE, padding included
+)
+
+// maxPhnum bounds the program header table we are willing to read; real
+// images have a handful.
+const maxPhnum = 4096
+
+// ReadImage reads the Solo5 notes and the SHA-256 of the image at path.
+// A file that is not a valid Solo5 image yields an *os.PathError with Op
+// "parse" wrapping one of the sentinel errors above.
+func ReadImage(path string) (*Image, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, &os.PathError{Op: "parse", Path: path, Err: fmt.Errorf("%w: not a regular file", ErrNotELF)}
+	}
+	notes, err := parseNotes(f, fi.Size())
+	if err != nil {
+		return nil, &os.PathError{Op: "parse", Path: path, Err: err}
+	}
+	h := sha256.New()
+	if _, err := io.Copy(h, io.NewSectionReader(f, 0, fi.Size())); err != nil {
+		return nil, fmt.Errorf("hash image %s: %w", path, err)
+	}
+	return &Image{Notes: *notes, Path: path, Size: fi.Size(), SHA256: hex.EncodeToString(h.Sum(nil))}, nil
+}
+
+// ParseNotes reads the Solo5 notes of the image held in r, which is size
+// bytes long; name is used in errors. It checks what Solo5's tenders check
+// before they load an image (elf_load_note and mft_validate) and returns an
+// error, never a panic, for any malformed input.
+func ParseNotes(name string, r io.ReaderAt, size int64) (*Notes, error) {
+	n, err := parseNotes(r, size)
+	if err != nil {
+		return nil, &os.PathError{Op: "parse", Path: name, Err: err}
+	}
+	return n, nil
+}
+
+type progHeader struct {
+	typ    uint32
+	offset uint64
+	filesz uint64
+}
+
+func parseNotes(r io.ReaderAt, size int64) (*Notes, error) {
+	var eh [elfHeaderSize]byte
+	if size < elfHeaderSize {
+		if size >= 4 && readMagic(r) {
+			return nil, fmt.Errorf("%w: truncated ELF header (%d bytes)", ErrMalformed, size)
+		}
+		return nil, ErrNotELF
+	}
+	if _, err := r.ReadAt(eh[:], 0); err != nil {
+		return nil, fmt.Errorf("read ELF header: %w", err)
+	}
+	if string(eh[:4]) != "\x7fELF" {
+		return nil, ErrNotELF
+	}
+	if eh[4] != 2 {
+		return nil, fmt.Errorf("%w: ELF class %d, want ELFCLASS64", ErrUnsupported, eh[4])
+	}
+	if eh[5] != 1 {
+		return nil, fmt.Errorf("%w: not little-endian", ErrUnsupported)
+	}
+	le := binary.LittleEndian
+	if v := le.Uint32(eh[20:]); v != 1 {
+		return nil, fmt.Errorf("%w: ELF version %d", ErrUnsupported, v)
+	}
+	if t := le.Uint16(eh[16:]); t != etExec {
+		return nil, fmt.Errorf("%w: ELF type %d, want ET_EXEC", ErrUnsupported, t)
+	}
+	machine := Machine(le.Uint16(eh[18:]))
+	switch machine {
+	case X86_64, AArch64, PPC64:
+	default:
+		return nil, fmt.Errorf("%w: ELF machine %d is not one Solo5 supports", ErrUnsupported, uint16(machine))
+	}
+	if s := le.Uint16(eh[52:]); s != elfHeaderSize {
+		return nil, fmt.Errorf("%w: e_ehsize %d", ErrMalformed, s)
+	}
+	phoff := le.Uint64(eh[32:])
+	phentsize := le.Uint16(eh[54:])
+	phnum := le.Uint16(eh[56:])
+	if phnum < 1 || phentsize != progHeaderSize {
+		return nil, fmt.Errorf("%w: program header table (e_phnum %d, e_phentsize %d)", ErrMalformed, phnum, phentsize)
+	}
+	if phnum > maxPhnum {
+		return nil, fmt.Errorf("%w: %d program headers", ErrMalformed, phnum)
+	}
+	phsize := uint64(phnum) * progHeaderSize
+	if !within(phoff, phsize, size) {
+		return nil, fmt.Errorf("%w: program header table at %d+%d is outside the file (%d bytes)", ErrMalformed, phoff, phsize, size)
+	}
+	ph := make([]byte, phsize)
+	if _, err := r.ReadAt(ph, int64(phoff)); err != nil {
+		return nil, fmt.Errorf("read program headers: %w", err)
+	}
+	phdrs := make([]progHeader, phnum)
+	for i := range phdrs {
+		b := ph[i*progHeaderSize:]
+		phdrs[i] = progHeader{typ: le.Uint32(b[0:]), offset: le.Uint64(b[8:]), filesz: le.Uint64(b[32:])}
+	}
+
+	abi, err := loadNote(r, size, phdrs, abiNoteType, abiNoteAlign, abiNoteMaxSize)
+	if err != nil {
+		return nil, err
+	}
+	if abi == nil {
+		return nil, ErrNoABI
+	}
+	if len(abi) < abiInfoSize {
+		return nil, fmt.Errorf("%w: ABI note is %d bytes, want %d", ErrMalformed, len(abi), abiInfoSize)
+	}
+	notes := &Notes{Machine: machine, Target: Target(le.Uint32(abi[0:])), ABIVersion: le.Uint32(abi[4:])}
+
+	mft, err := loadNote(r, size, phdrs, mftNoteType, mftNoteAlign, mftNoteMaxSize)
+	if err != nil {
+		return nil, err
+	}
+	if mft == nil {
+		return nil, ErrNoManifest
+	}
+	devs, err := parseManifest(mft)
+	if err != nil {
+		return nil, err
+	}
+	notes.Devices = devs
+	return notes, nil
+}
+
+func readMagic(r io.ReaderAt) bool {
+	var m [4]byte
+	_, err := r.ReadAt(m[:], 0)
+	return err == nil && string(m[:]) == "\x7fELF"
+}
+
+// within reports whether [off, off+n) lies inside a file of the given size,
+// without overflowing.
+func within(off, n uint64, size int64) bool {
+	return size >= 0 && off <= uint64(size) && n <= uint64(size)-off
+}
+
+// loadNote returns the descriptor of the Solo5 note of type typ, without its
+// internal alignment padding, or nil if the image has none. It follows
+// Solo5's elf_load_note: a PT_NOTE shorter than an Elf64_Nhdr is an error;
+// one shorter than a Solo5 note header, or owned by someone else, is skipped.
+func loadNote(r io.ReaderAt, size int64, phdrs []progHeader, typ uint32, align, max uint64) ([]byte, error) {
+	le := binary.LittleEndian
+	for i, p := range phdrs {
+		if p.typ != ptNote {
+			continue
+		}
+		if p.filesz < 12 {
+			return nil, fmt.Errorf("%w: phdr[%d] note is %d bytes, shorter than a note header", ErrMalformed, i, p.filesz)
+		}
+		if p.filesz < solo5NhdrSize {
+			continue
+		}
+		if !within(p.offset, solo5NhdrSize, size) {
+			return nil, fmt.Errorf("%w: phdr[%d] note at %d is outside the file (%d bytes)", ErrMalformed, i, p.offset, size)
+		}
+		var nh [solo5NhdrSize]byte
+		if _, err := r.ReadAt(nh[:], int64(p.offset)); err != nil {
+			return nil, fmt.Errorf("read phdr[%d] note: %w", i, err)
+		}
+		namesz, descsz, ntype := le.Uint32(nh[0:]), le.Uint32(nh[4:]), le.Uint32(nh[8:])
+		if namesz != uint32(len(noteName)) || string(nh[12:12+len(noteName)]) != noteName || ntype != typ {
+			continue
+		}
+		if descsz < 1 || uint64(descsz) > max {
+			return nil, fmt.Errorf("%w: phdr[%d] note descriptor is %d bytes (limit %d)", ErrMalformed, i, descsz, max)
+		}
+		if p.filesz < solo5NhdrSize+uint64(descsz) {
+			return nil, fmt.Errorf("%w: phdr[%d] note descriptor (%d bytes) overruns its segment (%d bytes)", ErrMalformed, i, descsz, p.filesz)
+		}
+		off := (solo5NhdrSize + align - 1) &^ (align - 1)
+		pad := off - solo5NhdrSize
+		if uint64(descsz) <= pad {
+			return nil, fmt.Errorf("%w: phdr[%d] note descriptor (%d bytes) is shorter than its alignment", ErrMalformed, i, descsz)
+		}
+		n := uint64(descsz) - pad
+		if !within(p.offset+off, n, size) {
+			return nil, fmt.Errorf("%w: phdr[%d] note descriptor at %d+%d is outside the file (%d bytes)", ErrMalformed, i, p.offset+off, n, size)
+		}
+		desc := make([]byte, n)
+		if _, err := r.ReadAt(desc, int64(p.offset+off)); err != nil {
+			return nil, fmt.Errorf("read phdr[%d] note descriptor: %w", i, err)
+		}
+		return desc, nil
+	}
+	return nil, nil
+}
+
+// parseManifest checks a manifest as Solo5's mft_validate does and returns
+// its devices without the reserved first entry.
+func parseManifest(m []byte) ([]Device, error) {
+	le := binary.LittleEndian
+	if len(m) < mftHeaderSize {
+		return nil, fmt.Errorf("%w: %d bytes", ErrManifest, len(m))
+	}
+	if v := le.Uint32(m[0:]); v != MFTVersion {
+		return nil, fmt.Errorf("%w: version %d, want %d", ErrManifest, v, MFTVersion)
+	}
+	entries := le.Uint32(m[4:])
+	if entries > MaxDevices {
+		return nil, fmt.Errorf("%w: %d entries, at most %d allowed", ErrManifest, entries, MaxDevices)
+	}
+	if want := mftHeaderSize + int(entries)*mftEntrySize; len(m) != want {
+		return nil, fmt.Errorf("%w: %d bytes for %d entries, want %d", ErrManifest, len(m), entries, want)
+	}
+	if entries < 1 {
+		return nil, fmt.Errorf("%w: no entries (the reserved first entry is missing)", ErrManifest)
+	}
+	var devs []Device
+	for i := 0; i < int(entries); i++ {
+		e := m[mftHeaderSize+i*mftEntrySize:][:mftEntrySize]
+		if e[mftNameSize-1] != 0 {
+			return nil, fmt.Errorf("%w: entry %d: name is not terminated", ErrManifest, i)
+		}
+		if e[mftAttachedOff] != 0 {
+			return nil, fmt.Errorf("%w: entry %d: attached is set", ErrManifest, i)
+		}
+		name := cstring(e[:mftNameSize])
+		typ := DeviceType(le.Uint32(e[mftTypeOffset:]))
+		if i == 0 {
+			if typ != ReservedFirst || name != "" {
+				return nil, fmt.Errorf("%w: entry 0 is not the reserved first entry", ErrManifest)
+			}
+			continue
+		}
+		if typ >= ReservedFirst {
+			continue
+		}
+		devs = append(devs, Device{Name: name, Type: typ})
+	}
+	return devs, nil
+}
+
+func cstring(b []byte) string {
+	for i, c := range b {
+		if c == 0 {
+			return string(b[:i])
+		}
+	}
+	return string(b)
+}

@@ -1,0 +1,171 @@
+package solo5
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Tender is a Solo5 tender binary on the host.
+type Tender struct {
+	Path       string
+	Target     Target
+	ABIVersion uint32
+	// Version is the first line the tender printed for --version, for
+	// example "solo5-hvt tender, version v0.9.0".
+	Version string
+}
+
+// ErrNoTender means no tender for an image's target and ABI version exists
+// in the searched directories.
+var ErrNoTender = errors.New("no Solo5 tender found")
+
+// TenderNames returns the file names a tender for target t and ABI version
+// abi may have, most specific first: solo5-hvt.2, solo5-hvt.
+func TenderNames(t Target, abi uint32) []string {
+	base := "solo5-" + t.String()
+	return []string{fmt.Sprintf("%s.%d", base, abi), base}
+}
+
+var abiLine = regexp.MustCompile(`(?m)^ABI version (\d+)\s*$`)
+
+// QueryTender runs `path --version` and returns what it says. Solo5 tenders
+// print their version on stderr and exit 0.
+func QueryTender(ctx context.Context, path string) (*Tender, error) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	var stderr bytes.Buffer
+	cmd := exec.CommandContext(ctx, path, "--version")
+	cmd.Stderr = &stderr
+	cmd.Stdout = &stderr
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("run %s --version: %w", path, err)
+	}
+	m := abiLine.FindSubmatch(stderr.Bytes())
+	if m == nil {
+		return nil, fmt.Errorf("run %s --version: no \"ABI version N\" line in its output %q", path, firstLine(stderr.String()))
+	}
+	abi, err := strconv.ParseUint(string(m[1]), 10, 32)
+	if err != nil {
+		return nil, fmt.Errorf("run %s --version: ABI version %q: %w", path, m[1], err)
+	}
+	t := &Tender{Path: path, ABIVersion: uint32(abi), Version: firstLine(stderr.String())}
+	name := filepath.Base(path)
+	name = strings.TrimPrefix(name, "solo5-")
+	if i := strings.IndexByte(name, '.'); i >= 0 {
+		name = name[:i]
+	}
+	t.Target, _ = ParseTarget(name)
+	return t, nil
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
+	return s
+}
+
+// Finder finds tenders and remembers what each binary said, so that a plan
+// of a hundred unikernels runs each tender's --version once.
+type Finder struct {
+	// Dirs are searched in order; PATH is searched after them.
+	Dirs []string
+	// NoPath leaves PATH out of the search.
+	NoPath bool
+
+	mu    sync.Mutex // guards cache
+	cache map[string]cachedTender
+}
+
+type cachedTender struct {
+	mtime time.Time
+	size  int64
+	t     *Tender
+	err   error
+}
+
+// Searched returns the directories f searches, in order.
+func (f *Finder) Searched() []string {
+	dirs := append([]string(nil), f.Dirs...)
+	if !f.NoPath {
+		dirs = append(dirs, filepath.SplitList(os.Getenv("PATH"))...)
+	}
+	return dirs
+}
+
+// Find returns the first tender for target t that speaks ABI version abi:
+// in each searched directory, solo5-<target>.<abi> and then solo5-<target>.
+// When none does, the error wraps ErrNoTender and names what was found
+// with another ABI version.
+func (f *Finder) Find(ctx context.Context, t Target, abi uint32) (*Tender, error) {
+	var mismatched []string
+	for _, dir := range f.Searched() {
+		if dir == "" {
+			continue
+		}
+		for _, name := range TenderNames(t, abi) {
+			p := filepath.Join(dir, name)
+			fi, err := os.Stat(p)
+			if err != nil || !fi.Mode().IsRegular() || fi.Mode().Perm()&0o111 == 0 {
+				continue
+			}
+			tender, err := f.query(ctx, p, fi)
+			if err != nil {
+				mismatched = append(mismatched, err.Error())
+				continue
+			}
+			if tender.ABIVersion != abi {
+				mismatched = append(mismatched, fmt.Sprintf("%s speaks ABI version %d", p, tender.ABIVersion))
+				continue
+			}
+			tender.Target = t
+			return tender, nil
+		}
+	}
+	var also string
+	if len(mismatched) > 0 {
+		also = " (" + strings.Join(mismatched, "; ") + ")"
+	}
+	where := "$PATH"
+	if len(f.Dirs) > 0 {
+		where = strings.Join(f.Dirs, ", ") + " and $PATH"
+	}
+	if f.NoPath {
+		where = strings.Join(f.Dirs, ", ")
+	}
+	return nil, fmt.Errorf("%w: no %s speaking ABI version %d in %s%s", ErrNoTender,
+		strings.Join(TenderNames(t, abi), " or "), abi, where, also)
+}
+
+func (f *Finder) query(ctx context.Context, p string, fi os.FileInfo) (*Tender, error) {
+	f.mu.Lock()
+	c, ok := f.cache[p]
+	f.mu.Unlock()
+	if ok && c.mtime.Equal(fi.ModTime()) && c.size == fi.Size() {
+		if c.err != nil {
+			return nil, c.err
+		}
+		t := *c.t
+		return &t, nil
+	}
+	t, err := QueryTender(ctx, p)
+	f.mu.Lock()
+	if f.cache == nil {
+		f.cache = make(map[string]cachedTender)
+	}
+	f.cache[p] = cachedTender{mtime: fi.ModTime(), size: fi.Size(), t: t, err: err}
+	f.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	c2 := *t
+	return &c2, nil
+}
