@@ -156,14 +156,7 @@ func (l *loader) checkDependencies() {
 	groups := map[string][]string{}
 	for _, u := range l.unikernels {
 		byName[u.Name] = u
-	}
-	for _, b := range l.decls.unikernels {
-		base := b.Labels[0]
-		for _, u := range l.unikernels {
-			if u.def == b.DefRange {
-				groups[base] = append(groups[base], u.Name)
-			}
-		}
+		groups[u.base] = append(groups[u.base], u.Name)
 	}
 	for _, u := range l.unikernels {
 		set := map[string]bool{}

@@ -62,6 +62,7 @@ type blockDecl struct {
 
 type unikernelDecl struct {
 	plan.Unikernel
+	base      string // the block's label; instances of count/for_each share it
 	def       hcl.Range
 	image     *hcl.Attribute
 	cpus      *hcl.Attribute
@@ -213,7 +214,8 @@ func (l *loader) decodeUnikernel(b *hcl.Block, content *hcl.BodyContent, inst in
 			},
 			Pos: posOf(b.DefRange),
 		},
-		def: b.DefRange,
+		base: b.Labels[0],
+		def:  b.DefRange,
 	}
 	attrs := content.Attributes
 	if a, ok := attrs["image"]; ok {

@@ -110,3 +110,5 @@ const (
 	DefaultMaxBackoff  = Duration(5 * time.Minute)
 	DefaultStopTimeout = Duration(10 * time.Second)
 )
+
+func itoa(n int) string { return strconv.Itoa(n) }

@@ -8,8 +8,8 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/roostd/roost/config"
 	"github.com/roostd/roost/cmd/roost/views"
+	"github.com/roostd/roost/config"
 )
 
 // DefaultDBDir is the data directory when nothing else names one.

@@ -3,6 +3,7 @@ package solo5test
 import (
 	"encoding/binary"
 	"os"
+	"path/filepath"
 
 	"github.com/roostd/roost/platform/solo5"
 )
@@ -117,9 +118,13 @@ func Build(s Spec) ([]byte, Layout) {
 	return b, l
 }
 
-// Write writes the image s describes to path, mode 0644.
+// Write writes the image s describes to path, mode 0644, creating its
+// directory if needed.
 func Write(path string, s Spec) error {
 	b, _ := Build(s)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
 	return os.WriteFile(path, b, 0o644)
 }
 

@@ -1,0 +1,52 @@
+# roost's build. `make demo` runs the main job, `make test` the tests.
+GO       ?= go
+BIN      := bin
+FUZZTIME ?= 10s
+export CGO_ENABLED ?= 0
+
+.PHONY: all build examples test unit integration fuzz lint bench demo clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN)/ ./cmd/roost ./internal/cmd/roost-simtender ./internal/cmd/roost-testimage
+
+# Synthetic images for the examples (not committed: generated, like any
+# build output). The simulated tender acts out their behaviour.
+examples: build
+	mkdir -p examples/hello/images examples/net/images examples/block/images examples/fleet/images
+	$(BIN)/roost-testimage -target spt -behaviour 'print Hello, world!; tick 30s' -o examples/hello/images/hello.spt
+	$(BIN)/roost-testimage -net service -behaviour serve -o examples/net/images/web.hvt
+	$(BIN)/roost-testimage -block storage -behaviour 'block-read storage 0 32; tick 30s' -o examples/block/images/db.hvt
+	$(BIN)/roost-testimage -net service -block storage -behaviour serve -o examples/fleet/images/member.hvt
+	for e in examples/*/; do $(BIN)/roost validate $$e >/dev/null || exit 1; done
+
+lint:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
+	$(GO) vet ./...
+	GOOS=freebsd $(GO) build ./...
+	GOOS=freebsd $(GO) vet ./...
+	$(GO) vet -tags integration ./...
+
+unit:
+	$(GO) test -count=1 ./...
+
+# Kernel tests: network namespaces, taps, bridges, real processes. They
+# need root, /dev/net/tun and iproute2; without root they skip and say so.
+integration: build
+	$(GO) test -count=1 -tags integration -timeout 15m ./...
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzParseNotes$$' -fuzztime $(FUZZTIME) ./platform/solo5
+	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./config
+
+test: lint examples unit integration fuzz
+
+bench: build
+	$(GO) test -run '^$$' -bench . -benchtime 20x -count 5 ./config ./platform/solo5
+
+demo: examples
+	./scripts/demo.sh
+
+clean:
+	rm -rf $(BIN) examples/*/images

@@ -1,0 +1,5 @@
+// Package apply carries out a plan.Plan against a Host: steps in dependency
+// order (bridges, blocks, then unikernels by depends_on; destroys in
+// reverse), independent steps in parallel, state recorded only after a step
+// succeeds. It also holds the watch loop.
+package apply

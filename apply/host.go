@@ -1,0 +1,50 @@
+package apply
+
+import (
+	"context"
+	"time"
+
+	"github.com/roostd/roost/plan"
+)
+
+// Host is what apply needs of the host. platform.Host implements it on
+// Linux; tests use a recording fake (fakehost_test.go). Every method is
+// idempotent: creating what exists, or deleting what is gone, succeeds.
+type Host interface {
+	// Observe reads the host as it is. Tenders is left empty: the
+	// caller fills it with FindTender for what the configuration needs.
+	Observe(ctx context.Context) (*plan.Observed, error)
+	FindTender(ctx context.Context, target string, abi uint32) plan.TenderLookup
+
+	CreateBridge(ctx context.Context, b plan.Bridge) error // create with alias, addresses, MTU; up
+	UpdateBridge(ctx context.Context, b plan.Bridge) error // set addresses and MTU of an existing bridge
+	DeleteBridge(ctx context.Context, name string) error   // only one roost created
+
+	// EnsureTap creates the tap of a net device (persistent, alias, up,
+	// enslaved to its bridge), or fixes an existing one.
+	EnsureTap(ctx context.Context, unikernel string, n plan.SpecNet) error
+	DeleteTap(ctx context.Context, name string) error
+
+	CreateBlock(ctx context.Context, b plan.Block) error // sparse file, 0600, source copied
+	ResizeBlock(ctx context.Context, name string, sizeBytes int64) error
+	DeleteBlock(ctx context.Context, name string) error
+
+	// StoreImage copies the image at src into the image store under its
+	// digest (0400) and returns the stored path.
+	StoreImage(ctx context.Context, src, sha256 string) (string, error)
+	// PruneImages removes stored images whose digest is not in keep.
+	PruneImages(ctx context.Context, keep map[string]bool) error
+
+	// StartUnikernel writes spec.json, starts the shim and waits until the
+	// tender has stayed up for verify.
+	StartUnikernel(ctx context.Context, spec *plan.Spec, verify time.Duration) error
+	// UpdateUnikernel writes spec.json and has a running shim reload it
+	// (restart policy, stop timeout); the tender keeps running.
+	UpdateUnikernel(ctx context.Context, spec *plan.Spec) error
+	// StopUnikernel stops the shim and its tender, waiting up to timeout
+	// beyond the spec's stop_timeout.
+	StopUnikernel(ctx context.Context, name string, timeout time.Duration) error
+	// RemoveUnikernel removes the unikernel's directory (spec, status,
+	// console log) once it is stopped.
+	RemoveUnikernel(ctx context.Context, name string) error
+}

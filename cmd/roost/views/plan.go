@@ -1,0 +1,140 @@
+package views
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/roostd/roost/plan/planjson"
+)
+
+// Colors is a palette; the zero value prints no escape codes.
+type Colors struct {
+	Green, Red, Yellow, Cyan, Magenta, Bold, Reset string
+}
+
+// NewColors returns ANSI colors when on is true.
+func NewColors(on bool) Colors {
+	if !on {
+		return Colors{}
+	}
+	return Colors{Green: "\x1b[32m", Red: "\x1b[31m", Yellow: "\x1b[33m", Cyan: "\x1b[36m", Magenta: "\x1b[35m", Bold: "\x1b[1m", Reset: "\x1b[0m"}
+}
+
+func (c Colors) action(a string) string {
+	switch a {
+	case "create":
+		return c.Green
+	case "start":
+		return c.Cyan
+	case "update":
+		return c.Yellow
+	case "replace":
+		return c.Magenta
+	case "delete":
+		return c.Red
+	}
+	return ""
+}
+
+var actionVerbs = map[string]string{
+	"create": "created", "start": "started", "update": "updated in place", "replace": "replaced", "delete": "destroyed",
+}
+
+// WritePlan renders p for people, Terraform style: one block per change
+// with its symbol, reasons and field diffs, then what is retained and what
+// is not running by policy, and the summary as the last line.
+func WritePlan(w io.Writer, p *planjson.Plan, c Colors) {
+	if len(p.Changes) == 0 {
+		fmt.Fprintf(w, "%sNo changes.%s The host matches the configuration.\n", c.Bold, c.Reset)
+	} else {
+		fmt.Fprintln(w, "roost will perform the following actions:")
+		for _, ch := range p.Changes {
+			fmt.Fprintln(w)
+			writeChange(w, ch, c)
+		}
+	}
+	if len(p.Retained) > 0 {
+		fmt.Fprintf(w, "\nRetained (not in the configuration; kept with their data, -allow-data-loss deletes them):\n")
+		for _, r := range p.Retained {
+			fmt.Fprintf(w, "  block %q (%s)\n", r.Name, sizeText(r.SizeBytes))
+		}
+	}
+	if len(p.NotRunning) > 0 {
+		fmt.Fprintf(w, "\nNot running by policy (roost apply -replace NAME starts one again):\n")
+		for _, n := range p.NotRunning {
+			fmt.Fprintf(w, "  unikernel %q: %s, %s\n", n.Name, n.State, n.LastExit)
+		}
+	}
+	for _, warn := range p.Warnings {
+		fmt.Fprintf(w, "\n%sWarning:%s %s\n", c.Yellow, c.Reset, warn)
+	}
+	fmt.Fprintf(w, "\n%s\n", SummaryLine(p))
+}
+
+// SummaryLine is the plan's last line.
+func SummaryLine(p *planjson.Plan) string {
+	s := p.Summary
+	return fmt.Sprintf("Plan: %d to add, %d to change, %d to replace, %d to destroy.", s.Add, s.Change, s.Replace, s.Destroy)
+}
+
+func writeChange(w io.Writer, ch planjson.Change, c Colors) {
+	col := c.action(ch.Action)
+	header := fmt.Sprintf("  # %s will be %s", ch.Address, actionVerbs[ch.Action])
+	if len(ch.Reasons) > 0 {
+		header += ": " + strings.Join(ch.Reasons, "; ")
+	}
+	fmt.Fprintf(w, "%s%s%s\n", c.Bold, header, c.Reset)
+	fmt.Fprintf(w, "%s%3s%s %s %q", col, ch.Symbol, c.Reset, ch.Kind, ch.Name)
+	if len(ch.Fields) == 0 {
+		fmt.Fprintln(w)
+		return
+	}
+	fmt.Fprintln(w, " {")
+	width := 0
+	for _, f := range ch.Fields {
+		width = max(width, len(f.Name))
+	}
+	for _, f := range ch.Fields {
+		sym, fc := "~", c.Yellow
+		switch {
+		case f.Before == "":
+			sym, fc = "+", c.Green
+		case f.After == "":
+			sym, fc = "-", c.Red
+		}
+		line := fmt.Sprintf("      %s%s%s %-*s = ", fc, sym, c.Reset, width, f.Name)
+		switch sym {
+		case "+":
+			line += f.After
+		case "-":
+			line += f.Before
+		default:
+			line += f.Before + " -> " + f.After
+		}
+		if f.ForcesReplacement {
+			line += fmt.Sprintf(" %s# forces replacement%s", c.Red, c.Reset)
+		}
+		fmt.Fprintln(w, line)
+	}
+	fmt.Fprintln(w, "    }")
+}
+
+func sizeText(b int64) string {
+	if b%(1<<20) == 0 {
+		return fmt.Sprintf("%d MiB", b>>20)
+	}
+	return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20))
+}
+
+// WriteProblems prints a plan's failed host checks, one per line, as
+// errors.
+func WriteProblems(w io.Writer, p *planjson.Plan, c Colors) {
+	for _, pr := range p.Problems {
+		where := ""
+		if pr.File != "" {
+			where = fmt.Sprintf(" (%s:%d)", pr.File, pr.Line)
+		}
+		fmt.Fprintf(w, "%sError:%s %s%s: %s\n", c.Red, c.Reset, pr.Resource, where, pr.Message)
+	}
+}

@@ -1,0 +1,73 @@
+package plan
+
+import "net/netip"
+
+// Observed is the host as it is, read from the host alone (dbdir, netlink,
+// /proc), never from memory of an earlier run.
+type Observed struct {
+	BootID     string                       `json:"boot_id"`
+	Host       HostInfo                     `json:"host"`
+	Bridges    map[string]ObservedBridge    `json:"bridges"`
+	Taps       map[string]ObservedTap       `json:"taps"`
+	Blocks     map[string]ObservedBlock     `json:"blocks"`
+	Unikernels map[string]ObservedUnikernel `json:"unikernels"`
+	// Images are the digests in the image store.
+	Images map[string]bool `json:"images"`
+	// Tenders are the tenders found for the (target, ABI version) pairs
+	// the desired unikernels need, keyed by TenderKey.
+	Tenders map[string]TenderLookup `json:"tenders"`
+}
+
+// HostInfo are the host's resources, for the checks that need the host.
+type HostInfo struct {
+	CPUs        []int `json:"cpus"`          // online CPUs
+	MemoryMiB   int64 `json:"memory_mib"`    // MemTotal
+	DiskFreeMiB int64 `json:"disk_free_mib"` // free space of dbdir's file system
+}
+
+// ObservedBridge is a bridge interface on the host.
+type ObservedBridge struct {
+	Name      string         `json:"name"`
+	Owned     bool           `json:"owned"` // alias roost:bridge: roost created it
+	Addresses []netip.Prefix `json:"addresses,omitempty"`
+	MTU       int            `json:"mtu"`
+	Up        bool           `json:"up"`
+}
+
+// ObservedTap is a tap interface whose alias says roost made it.
+type ObservedTap struct {
+	Name      string `json:"name"`
+	Unikernel string `json:"unikernel"` // from the alias roost:<unikernel>:<device>
+	Device    string `json:"device"`
+	Master    string `json:"master,omitempty"` // the bridge it is enslaved to
+	Up        bool   `json:"up"`
+}
+
+// ObservedBlock is a file under dbdir/block.
+type ObservedBlock struct {
+	Name      string `json:"name"`
+	SizeBytes int64  `json:"size_bytes"`
+}
+
+// ObservedUnikernel is a directory under dbdir/unikernels.
+type ObservedUnikernel struct {
+	Name   string  `json:"name"`
+	Spec   *Spec   `json:"spec,omitempty"`   // nil if spec.json is missing or unreadable
+	Status *Status `json:"status,omitempty"` // nil if status.json is missing or unreadable
+	// ShimAlive is true when a process holds shim.lock.
+	ShimAlive bool `json:"shim_alive"`
+	// TenderAlive is true when Status names a tender pid whose /proc start
+	// time matches, on this boot.
+	TenderAlive bool   `json:"tender_alive"`
+	Problem     string `json:"problem,omitempty"` // why Spec or Status is nil
+}
+
+// TenderLookup is the result of looking for a tender.
+type TenderLookup struct {
+	Path    string `json:"path,omitempty"`
+	Version string `json:"version,omitempty"`
+	Err     string `json:"error,omitempty"`
+}
+
+// TenderKey names a tender need: "hvt.2".
+func TenderKey(target string, abi uint32) string { return target + "." + itoa(int(abi)) }
