@@ -159,7 +159,7 @@ func TestMake(t *testing.T) {
 			want: []string{"~ unikernel.web ~restart ~stop_timeout"},
 		},
 		{
-			name: "tender-change-replaces",
+			name:    "tender-change-replaces",
 			desired: desired(web()),
 			host: func(d *plan.Desired) *plan.Observed {
 				o := converged(d)
