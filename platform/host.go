@@ -1,0 +1,196 @@
+package platform
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"regexp"
+	"time"
+
+	"github.com/roostd/roost/plan"
+	"github.com/roostd/roost/platform/solo5"
+)
+
+// Options configure a Host.
+type Options struct {
+	// DBDir is the data directory. It need not exist: a Host observes a
+	// missing one as an empty host and creates it on the first change.
+	DBDir DBDir
+	// ShimCommand is how to run roost for a shim: the executable and its
+	// argv[0], as shim.Start takes them.
+	ShimCommand []string
+	// Shims are the functions of package platform/shim; see Shims.
+	Shims Shims
+	// TenderDirs are searched for tenders before DBDir and $PATH.
+	TenderDirs []string
+	// NetNS is the path of a network namespace file (/run/netns/NAME,
+	// /proc/PID/ns/net) whose bridges and taps the Host manages. Empty
+	// means the namespace roost runs in, the host's. Tests set it so that
+	// nothing they do touches the host's interfaces.
+	NetNS string
+	// Log receives what the Host does on a best-effort basis and what it
+	// skips; nil discards it.
+	Log *slog.Logger
+}
+
+// Shims are the functions of package platform/shim that a Host calls to
+// start and ask about shims. Package shim imports platform (for DBDir and
+// the JSON helpers), so platform cannot import it; whoever builds the Host
+// (cmd/roost) fills this in:
+//
+//	platform.Shims{Start: shim.Start, WaitRunning: shim.WaitRunning,
+//		Stop: shim.Stop, Reload: shim.Reload, Alive: shim.Alive}
+//
+// A nil function makes the operations that need it fail with an error
+// wrapping errors.ErrUnsupported.
+type Shims struct {
+	Start       func(ctx context.Context, command []string, dbdir DBDir, name string) (pid int, err error)
+	WaitRunning func(ctx context.Context, dbdir DBDir, name string, window time.Duration) error
+	Stop        func(ctx context.Context, dbdir DBDir, name string, timeout time.Duration) error
+	Reload      func(dbdir DBDir, name string) error
+	Alive       func(dbdir DBDir, name string) (alive bool, pid int, err error)
+}
+
+// Host is the host roost manages: the data directory, the shims it
+// starts, and the bridges and taps of one network namespace. It implements
+// apply.Host. Every change is idempotent: creating what exists, or deleting
+// what is gone, succeeds. A Host is safe for concurrent use; its methods
+// on different resources may run in parallel.
+type Host struct {
+	dbdir       DBDir
+	shimCommand []string
+	shims       Shims
+	finder      *solo5.Finder
+	log         *slog.Logger
+	os          osHost
+}
+
+// osHost is what differs between operating systems: the network
+// interfaces. host_linux.go implements it with netlink; elsewhere it
+// returns errors.ErrUnsupported.
+type osHost interface {
+	// links returns the bridges, and the taps whose alias says roost
+	// made them.
+	links(ctx context.Context) (map[string]plan.ObservedBridge, map[string]plan.ObservedTap, error)
+	createBridge(ctx context.Context, b plan.Bridge) error
+	updateBridge(ctx context.Context, b plan.Bridge) error
+	deleteBridge(ctx context.Context, name string) error
+	ensureTap(ctx context.Context, unikernel string, n plan.SpecNet) error
+	deleteTap(ctx context.Context, name string) error
+	tapStats(name string) (TapStats, error)
+	close() error
+}
+
+// NewHost returns the Host that opts describe. Close it when done.
+func NewHost(opts Options) (*Host, error) {
+	if opts.DBDir == "" {
+		return nil, errors.New("new host: no data directory")
+	}
+	abs, err := filepath.Abs(string(opts.DBDir))
+	if err != nil {
+		return nil, fmt.Errorf("new host: data directory %s: %w", opts.DBDir, err)
+	}
+	log := opts.Log
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	h := &Host{
+		dbdir:       DBDir(abs),
+		shimCommand: append([]string(nil), opts.ShimCommand...),
+		shims:       opts.Shims,
+		log:         log,
+		finder: &solo5.Finder{
+			Dirs: append(append([]string(nil), opts.TenderDirs...), abs),
+		},
+	}
+	h.os, err = newOSHost(opts.NetNS, log)
+	if err != nil {
+		return nil, fmt.Errorf("new host: %w", err)
+	}
+	return h, nil
+}
+
+// Close releases the Host's netlink sockets and namespace handle.
+func (h *Host) Close() error { return h.os.close() }
+
+// DBDir returns the Host's data directory, made absolute.
+func (h *Host) DBDir() DBDir { return h.dbdir }
+
+// FindTender looks for a tender for target that speaks ABI version abi in
+// Options.TenderDirs, the data directory and $PATH, running each candidate's
+// --version once per Host (and again only when the binary changes).
+func (h *Host) FindTender(ctx context.Context, target string, abi uint32) plan.TenderLookup {
+	t, ok := solo5.ParseTarget(target)
+	if !ok {
+		return plan.TenderLookup{Err: fmt.Sprintf("unknown Solo5 target %q", target)}
+	}
+	tender, err := h.finder.Find(ctx, t, abi)
+	if err != nil {
+		return plan.TenderLookup{Err: err.Error()}
+	}
+	return plan.TenderLookup{Path: tender.Path, Version: tender.Version}
+}
+
+// CreateBridge creates the bridge b with the alias plan.BridgeAlias, its MTU
+// and addresses, and sets it up. An existing bridge with that alias is
+// brought to b instead; one without it existed before roost and is used as
+// it is, untouched.
+func (h *Host) CreateBridge(ctx context.Context, b plan.Bridge) error {
+	return h.os.createBridge(ctx, b)
+}
+
+// UpdateBridge sets the addresses (adding the missing ones, removing the
+// others) and, when b.MTU is set, the MTU of a bridge roost created, and
+// sets it up. It refuses a bridge roost did not create.
+func (h *Host) UpdateBridge(ctx context.Context, b plan.Bridge) error {
+	return h.os.updateBridge(ctx, b)
+}
+
+// DeleteBridge deletes the bridge name if roost created it. A missing
+// bridge is deleted already; one without the alias plan.BridgeAlias is an
+// error wrapping ErrNotOwned.
+func (h *Host) DeleteBridge(ctx context.Context, name string) error {
+	return h.os.deleteBridge(ctx, name)
+}
+
+// EnsureTap creates the tap n.Tap of unikernel's net device n.Device:
+// persistent, with the alias plan.TapAlias, the MTU of its bridge, enslaved
+// to n.Bridge and up, so that a tender can attach to it. An existing tap is
+// fixed instead: alias, MTU, master and up state.
+func (h *Host) EnsureTap(ctx context.Context, unikernel string, n plan.SpecNet) error {
+	return h.os.ensureTap(ctx, unikernel, n)
+}
+
+// DeleteTap deletes the tap name. A missing tap is deleted already; an
+// interface whose alias does not start with "roost:" is an error wrapping
+// ErrNotOwned.
+func (h *Host) DeleteTap(ctx context.Context, name string) error {
+	return h.os.deleteTap(ctx, name)
+}
+
+// ErrNotOwned means roost refused to change or delete a network interface
+// that it did not create: its alias does not say roost made it.
+var ErrNotOwned = errors.New("not created by roost")
+
+// ErrNoInterface means a network interface does not exist.
+var ErrNoInterface = errors.New("no such network interface")
+
+// namePattern is the rule for unikernel and block names (DESIGN.md,
+// "Names"). They become file names, so platform checks it again before
+// building a path from one.
+var namePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{0,62}$`)
+
+// checkName returns an error unless name is a valid unikernel or block
+// name, and so a safe single path element.
+func checkName(kind, name string) error {
+	if !namePattern.MatchString(name) {
+		return fmt.Errorf("invalid %s name %q", kind, name)
+	}
+	return nil
+}
+
+// digestPattern is a hex SHA-256, the name of a stored image.
+var digestPattern = regexp.MustCompile(`^[0-9a-f]{64}$`)

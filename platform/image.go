@@ -1,0 +1,116 @@
+package platform
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+)
+
+// ErrImageChanged means an image's contents no longer have the SHA-256
+// that was read from it before: the file changed in between.
+var ErrImageChanged = errors.New("image changed since it was read")
+
+// StoreImage copies the image file src into the image store as
+// dbdir/images/<sha256>, mode 0400, and returns that path. The copy goes
+// to a temporary file that is hashed as it is written, synced and renamed
+// into place; if its SHA-256 is not sha256, nothing is stored and the
+// error wraps ErrImageChanged. An image already stored is kept.
+func (h *Host) StoreImage(ctx context.Context, src, sha256 string) (string, error) {
+	path, err := h.storeImage(ctx, src, sha256)
+	if err != nil {
+		return "", fmt.Errorf("store image %s: %w", src, err)
+	}
+	return path, nil
+}
+
+func (h *Host) storeImage(ctx context.Context, src, digest string) (string, error) {
+	if !digestPattern.MatchString(digest) {
+		return "", fmt.Errorf("invalid SHA-256 %q", digest)
+	}
+	path := h.dbdir.Image(digest)
+	if exists, err := existingFile(path); exists || err != nil {
+		return path, err
+	}
+	if err := h.dbdir.Init(); err != nil {
+		return "", err
+	}
+	in, err := os.Open(src)
+	if err != nil {
+		return "", err
+	}
+	defer in.Close()
+	tmp, err := os.CreateTemp(h.dbdir.ImagesDir(), "."+digest[:12]+".tmp*")
+	if err != nil {
+		return "", err
+	}
+	defer func() {
+		tmp.Close()
+		os.Remove(tmp.Name())
+	}()
+	sum := sha256.New()
+	if _, err := io.Copy(io.MultiWriter(tmp, sum), ctxReader{ctx, in}); err != nil {
+		return "", err
+	}
+	if got := hex.EncodeToString(sum.Sum(nil)); got != digest {
+		return "", fmt.Errorf("SHA-256 is %s, want %s: %w", got, digest, ErrImageChanged)
+	}
+	if err := tmp.Chmod(0o400); err != nil {
+		return "", err
+	}
+	if err := tmp.Sync(); err != nil {
+		return "", err
+	}
+	if err := tmp.Close(); err != nil {
+		return "", err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return "", err
+	}
+	return path, syncDir(h.dbdir.ImagesDir())
+}
+
+// ctxReader stops a copy when ctx is done.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (r ctxReader) Read(p []byte) (int, error) {
+	if err := r.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return r.r.Read(p)
+}
+
+// PruneImages removes from the image store every file whose name is not a
+// digest in keep, including temporary files a failed StoreImage left. It
+// must not run beside a StoreImage: apply calls it under the exclusive
+// lock, after its steps.
+func (h *Host) PruneImages(ctx context.Context, keep map[string]bool) error {
+	entries, err := readDirNoFollow(h.dbdir.ImagesDir())
+	if err != nil {
+		return fmt.Errorf("prune images: %w", err)
+	}
+	removed := false
+	for _, e := range entries {
+		if e.IsDir() || keep[e.Name()] {
+			continue
+		}
+		p := h.dbdir.Image(e.Name())
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("prune images: %w", err)
+		}
+		removed = true
+	}
+	if removed {
+		if err := syncDir(h.dbdir.ImagesDir()); err != nil {
+			return fmt.Errorf("prune images: %w", err)
+		}
+	}
+	return nil
+}

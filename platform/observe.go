@@ -1,0 +1,174 @@
+package platform
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strings"
+
+	"github.com/roostd/roost/plan"
+)
+
+// Observe reads the host as it is: boot id, resources, bridges, roost's
+// taps (orphans included), and the blocks, images and unikernel
+// directories of the data directory. A data directory that does not exist
+// yet is an empty host. Tenders is left empty for the caller to fill.
+func (h *Host) Observe(ctx context.Context) (*plan.Observed, error) {
+	o := &plan.Observed{
+		Blocks:     map[string]plan.ObservedBlock{},
+		Unikernels: map[string]plan.ObservedUnikernel{},
+		Images:     map[string]bool{},
+		Tenders:    map[string]plan.TenderLookup{},
+	}
+	var err error
+	if o.BootID, err = bootID(); err != nil {
+		return nil, fmt.Errorf("observe host: %w", err)
+	}
+	if o.Host, err = readHostInfo(h.dbdir); err != nil {
+		return nil, fmt.Errorf("observe host: %w", err)
+	}
+	if o.Bridges, o.Taps, err = h.os.links(ctx); err != nil {
+		return nil, fmt.Errorf("observe network interfaces: %w", err)
+	}
+	if err := h.observeBlocks(o.Blocks); err != nil {
+		return nil, err
+	}
+	if err := h.observeImages(o.Images); err != nil {
+		return nil, err
+	}
+	if err := h.observeUnikernels(ctx, o.BootID, o.Unikernels); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+// readDirNoFollow lists the directory dir of the data directory. A missing
+// one is empty; a symbolic link is refused.
+func readDirNoFollow(dir string) ([]fs.DirEntry, error) {
+	if err := rejectSymlink(dir); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("read %s: %w", dir, err)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", dir, err)
+	}
+	return entries, nil
+}
+
+// hidden reports whether a directory entry is one of roost's temporary
+// files (".NAME.tmp..."), which no resource name can be.
+func hidden(name string) bool { return strings.HasPrefix(name, ".") }
+
+func (h *Host) observeBlocks(blocks map[string]plan.ObservedBlock) error {
+	entries, err := readDirNoFollow(h.dbdir.BlockDir())
+	if err != nil {
+		return fmt.Errorf("observe blocks: %w", err)
+	}
+	for _, e := range entries {
+		if hidden(e.Name()) || !e.Type().IsRegular() {
+			continue
+		}
+		fi, err := e.Info()
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // deleted since ReadDir
+		}
+		if err != nil {
+			return fmt.Errorf("observe block %s: %w", e.Name(), err)
+		}
+		blocks[e.Name()] = plan.ObservedBlock{Name: e.Name(), SizeBytes: fi.Size()}
+	}
+	return nil
+}
+
+func (h *Host) observeImages(images map[string]bool) error {
+	entries, err := readDirNoFollow(h.dbdir.ImagesDir())
+	if err != nil {
+		return fmt.Errorf("observe images: %w", err)
+	}
+	for _, e := range entries {
+		if e.Type().IsRegular() && digestPattern.MatchString(e.Name()) {
+			images[e.Name()] = true
+		}
+	}
+	return nil
+}
+
+func (h *Host) observeUnikernels(ctx context.Context, boot string, unikernels map[string]plan.ObservedUnikernel) error {
+	entries, err := readDirNoFollow(h.dbdir.UnikernelsDir())
+	if err != nil {
+		return fmt.Errorf("observe unikernels: %w", err)
+	}
+	for _, e := range entries {
+		if hidden(e.Name()) || !e.IsDir() {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("observe unikernels: %w", err)
+		}
+		unikernels[e.Name()] = h.observeUnikernel(e.Name(), boot)
+	}
+	return nil
+}
+
+// observeUnikernel reads what the directory of unikernel name says. What
+// it cannot read is a Problem, not an error: a broken directory must still
+// show up in the plan, to be replaced or destroyed.
+func (h *Host) observeUnikernel(name, boot string) plan.ObservedUnikernel {
+	u := plan.ObservedUnikernel{Name: name}
+	var problems []string
+	var spec plan.Spec
+	if err := ReadJSON(h.dbdir.Spec(name), &spec); err != nil {
+		problems = append(problems, "spec.json: "+describe(err))
+	} else {
+		u.Spec = &spec
+	}
+	var status plan.Status
+	if err := ReadJSON(h.dbdir.Status(name), &status); err != nil {
+		problems = append(problems, "status.json: "+describe(err))
+	} else {
+		u.Status = &status
+	}
+	alive, err := h.shimAlive(name)
+	if err != nil {
+		problems = append(problems, "shim: "+err.Error())
+	}
+	u.ShimAlive = alive
+	u.TenderAlive = u.Status != nil && tenderAlive(u.Status, boot)
+	u.Problem = strings.Join(problems, "; ")
+	return u
+}
+
+// describe says briefly what is wrong with a file.
+func describe(err error) string {
+	if errors.Is(err, fs.ErrNotExist) {
+		return "missing"
+	}
+	return err.Error()
+}
+
+// tenderAlive reports whether the tender that s names still runs: same
+// boot, and a process with its pid that started at the recorded time, so a
+// reused pid is not mistaken for it.
+func tenderAlive(s *plan.Status, boot string) bool {
+	if s.TenderPID <= 0 || s.BootID != boot {
+		return false
+	}
+	start, err := processStartTime(s.TenderPID)
+	return err == nil && start == s.TenderStart
+}
+
+func (h *Host) shimAlive(name string) (bool, error) {
+	if h.shims.Alive == nil {
+		return false, fmt.Errorf("ask shim of %s: %w", name, errNoShims)
+	}
+	alive, _, err := h.shims.Alive(h.dbdir, name)
+	return alive, err
+}
+
+// errNoShims is returned when Options.Shims lacks the function needed.
+var errNoShims = fmt.Errorf("no shim functions in platform.Options: %w", errors.ErrUnsupported)

@@ -1,0 +1,147 @@
+package platform
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// statTail is /proc/PID/stat after the comm field of a real process, with
+// utime 7, stime 3 and starttime 129363.
+const statTail = " R 5767 5767 30957 0 -1 4194304 99 0 0 0 7 3 0 0 20 0 1 0 129363 3133440 412 18446744073709551615 93863082987520 93863083007401 140735350503424 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0\n"
+
+func TestParseStat(t *testing.T) {
+	tests := []struct {
+		name    string
+		in      string
+		want    procStat
+		wantErr bool
+	}{
+		{name: "plain", in: "5772 (cat)" + statTail, want: procStat{Comm: "cat", UTime: 7, STime: 3, StartTime: 129363}},
+		{name: "comm-with-spaces", in: "5772 (solo5 hvt x)" + statTail, want: procStat{Comm: "solo5 hvt x", UTime: 7, STime: 3, StartTime: 129363}},
+		{name: "comm-with-parentheses", in: "5772 (a) (b) 1 2)" + statTail, want: procStat{Comm: "a) (b) 1 2", UTime: 7, STime: 3, StartTime: 129363}},
+		{name: "comm-empty", in: "5772 ()" + statTail, want: procStat{Comm: "", UTime: 7, STime: 3, StartTime: 129363}},
+		{name: "no-comm", in: "5772 cat R 1 2 3", wantErr: true},
+		{name: "truncated", in: "5772 (cat) R 5767 5767 30957 0 -1 4194304 99 0 0 0 7 3", wantErr: true},
+		{name: "not-a-number", in: "5772 (cat) R 5767 5767 30957 0 -1 4194304 99 0 0 0 x 3 0 0 20 0 1 0 129363 3133440", wantErr: true},
+		{name: "empty", in: "", wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := parseStat([]byte(tt.in))
+			if tt.wantErr {
+				if err == nil {
+					t.Errorf("parseStat(%q) = %+v, want an error", tt.in, got)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("parseStat(%q) = %v", tt.in, err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("parseStat(%q) mismatch (-want +got):\n%s", tt.in, diff)
+			}
+		})
+	}
+}
+
+func TestParseCPUList(t *testing.T) {
+	tests := []struct {
+		name    string
+		in      string
+		want    []int
+		wantErr bool
+	}{
+		{name: "ranges-and-singles", in: "0-3,5,7-8\n", want: []int{0, 1, 2, 3, 5, 7, 8}},
+		{name: "single", in: "0", want: []int{0}},
+		{name: "one-range", in: "0-1", want: []int{0, 1}},
+		{name: "degenerate-range", in: "4-4", want: []int{4}},
+		{name: "empty", in: "\n", want: []int{}},
+		{name: "reversed-range", in: "3-1", wantErr: true},
+		{name: "garbage", in: "a-b", wantErr: true},
+		{name: "trailing-comma", in: "0,", wantErr: true},
+		{name: "negative", in: "-1", wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := parseCPUList(tt.in)
+			if tt.wantErr {
+				if err == nil {
+					t.Errorf("parseCPUList(%q) = %v, want an error", tt.in, got)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("parseCPUList(%q) = %v", tt.in, err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("parseCPUList(%q) mismatch (-want +got):\n%s", tt.in, diff)
+			}
+		})
+	}
+}
+
+func TestParseMemTotal(t *testing.T) {
+	tests := []struct {
+		name    string
+		in      string
+		want    int64
+		wantErr bool
+	}{
+		{name: "first-line", in: "MemTotal:       16318412 kB\nMemFree:         1234 kB\n", want: 15935},
+		{name: "later-line", in: "Foo: 1 kB\nMemTotal: 2048 kB\n", want: 2},
+		{name: "less-than-a-mib", in: "MemTotal: 1000 kB\n", want: 0},
+		{name: "missing", in: "MemFree: 1 kB\n", wantErr: true},
+		{name: "no-unit", in: "MemTotal: 1000\n", wantErr: true},
+		{name: "not-a-number", in: "MemTotal: lots kB\n", wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := parseMemTotal([]byte(tt.in))
+			if tt.wantErr {
+				if err == nil {
+					t.Errorf("parseMemTotal(%q) = %d, want an error", tt.in, got)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Errorf("parseMemTotal(%q) = %d, %v, want %d", tt.in, got, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseStatm(t *testing.T) {
+	if got, err := parseStatm([]byte("783 412 372 5 0 109 0\n")); err != nil || got != 412 {
+		t.Errorf("parseStatm = %d, %v, want 412", got, err)
+	}
+	if got, err := parseStatm([]byte("783")); err == nil {
+		t.Errorf("parseStatm(one field) = %d, want an error", got)
+	}
+}
+
+func TestParseTapAlias(t *testing.T) {
+	tests := []struct {
+		alias             string
+		unikernel, device string
+		ok                bool
+	}{
+		{alias: "roost:web:service", unikernel: "web", device: "service", ok: true},
+		{alias: "roost:web-0.a:net0", unikernel: "web-0.a", device: "net0", ok: true},
+		{alias: "roost:bridge"},
+		{alias: "roost::service"},
+		{alias: "roost:web:"},
+		{alias: "roost:web:a:b"},
+		{alias: "roost:"},
+		{alias: "other:web:service"},
+		{alias: ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.alias, func(t *testing.T) {
+			u, d, ok := parseTapAlias(tt.alias)
+			if u != tt.unikernel || d != tt.device || ok != tt.ok {
+				t.Errorf("parseTapAlias(%q) = %q, %q, %v, want %q, %q, %v", tt.alias, u, d, ok, tt.unikernel, tt.device, tt.ok)
+			}
+		})
+	}
+}

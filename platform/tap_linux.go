@@ -1,0 +1,195 @@
+package platform
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"unsafe"
+
+	"github.com/roostd/roost/plan"
+	"golang.org/x/sys/unix"
+)
+
+func (h *nlHost) ensureTap(ctx context.Context, unikernel string, n plan.SpecNet) error {
+	if err := h.ensureTap1(unikernel, n); err != nil {
+		return fmt.Errorf("create tap %s for %s: %w", n.Tap, unikernel, err)
+	}
+	return nil
+}
+
+func (h *nlHost) ensureTap1(unikernel string, n plan.SpecNet) error {
+	alias := plan.TapAlias(unikernel, n.Device)
+	br, err := h.linkByName(n.Bridge)
+	if err != nil {
+		return fmt.Errorf("bridge: %w", err)
+	}
+	if !isBridge(br) {
+		return fmt.Errorf("interface %s is a %s, not a bridge", n.Bridge, br.Type())
+	}
+	link, err := h.linkByName(n.Tap)
+	created := false
+	if errors.Is(err, ErrNoInterface) {
+		err = h.inNS(func() error { return createTap(n.Tap) })
+		// EBUSY: another process made it since we looked; fix it
+		// like any existing one.
+		created = err == nil
+		if err == nil || errors.Is(err, unix.EBUSY) {
+			link, err = h.linkByName(n.Tap)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	a := link.Attrs()
+	if !isTap(link) {
+		return fmt.Errorf("interface %s exists and is a %s, not a tap", n.Tap, link.Type())
+	}
+	// A tap roost made has this alias, or none if roost stopped between
+	// making it and naming it. Any other alias means someone else's tap.
+	if a.Alias != alias && a.Alias != "" {
+		if strings.HasPrefix(a.Alias, "roost:") {
+			return fmt.Errorf("tap exists with alias %q, want %q", a.Alias, alias)
+		}
+		return fmt.Errorf("its alias is %q: %w", a.Alias, ErrNotOwned)
+	}
+	if a.Alias != alias {
+		if err := h.handle.LinkSetAlias(link, alias); err != nil {
+			return fmt.Errorf("set alias: %w", err)
+		}
+	}
+	// The tap takes the bridge's MTU before joining it: a port with a
+	// smaller MTU would lower the MTU of a bridge whose MTU nobody set.
+	if mtu := br.Attrs().MTU; a.MTU != mtu {
+		if err := h.handle.LinkSetMTU(link, mtu); err != nil {
+			return fmt.Errorf("set mtu %d: %w", mtu, err)
+		}
+	}
+	if a.MasterIndex != br.Attrs().Index {
+		if err := h.handle.LinkSetMaster(link, br); err != nil {
+			return fmt.Errorf("enslave to bridge %s: %w", n.Bridge, err)
+		}
+	}
+	if created {
+		if err := h.inNS(func() error { return offloadsOff(n.Tap) }); err != nil {
+			// Solo5's tap_attach does the same when it attaches and
+			// ignores failure; the tap works either way.
+			h.log.Warn("could not turn off GSO and GRO", "tap", n.Tap, "err", err)
+		}
+	}
+	// Last, as the tender refuses a tap that is down.
+	if !isUp(link) {
+		if err := h.handle.LinkSetUp(link); err != nil {
+			return fmt.Errorf("set up: %w", err)
+		}
+	}
+	return nil
+}
+
+// createTap makes the persistent tap name in the calling thread's network
+// namespace, as `ip tuntap add mode tap` does: attach a /dev/net/tun file
+// with IFF_TUN_EXCL (fail with EBUSY if the name exists), set it
+// persistent and close the file. The tap outlives the file, and with no
+// file attached a tender can attach to it: a single-queue tap takes one
+// file at a time.
+//
+// netlink.LinkAdd(&netlink.Tuntap{...}) does the same, but it opens
+// /dev/net/tun in the calling thread's namespace while its netlink requests
+// go to the Handle's, and it formats errno into text, losing EBUSY.
+//
+// Offloads are left as the kernel sets them on a new tap: TUNSETOFFLOAD
+// features (checksum, TSO, UFO) all off, since Solo5 does not read virtio
+// headers (no IFF_VNET_HDR). offloadsOff does the rest.
+func createTap(name string) error {
+	fd, err := unix.Open("/dev/net/tun", unix.O_RDWR|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("open /dev/net/tun: %w", err)
+	}
+	defer unix.Close(fd)
+	ifr, err := unix.NewIfreq(name)
+	if err != nil {
+		return fmt.Errorf("tap name %q: %w", name, err)
+	}
+	ifr.SetUint16(unix.IFF_TAP | unix.IFF_NO_PI | unix.IFF_TUN_EXCL)
+	if err := unix.IoctlIfreq(fd, unix.TUNSETIFF, ifr); err != nil {
+		return fmt.Errorf("TUNSETIFF: %w", err)
+	}
+	if got := ifr.Name(); got != name {
+		// A name with "%d" is a template the kernel fills in. This
+		// tap disappears with fd.
+		return fmt.Errorf("kernel made tap %q, not %q", got, name)
+	}
+	if err := unix.IoctlSetInt(fd, unix.TUNSETPERSIST, 1); err != nil {
+		return fmt.Errorf("TUNSETPERSIST: %w", err)
+	}
+	return nil
+}
+
+// ethtoolValue is struct ethtool_value (linux/ethtool.h).
+type ethtoolValue struct {
+	cmd  uint32
+	data uint32
+}
+
+// ifreqData is struct ifreq with ifr_data, which x/sys/unix.Ifreq cannot
+// hold (it has no pointer field the garbage collector would see).
+type ifreqData struct {
+	name [unix.IFNAMSIZ]byte
+	data unsafe.Pointer
+	_    [24 - unsafe.Sizeof(uintptr(0))]byte
+}
+
+// offloadsOff turns off generic segmentation and receive offload on the
+// interface name, as Solo5's tender does when it attaches to a tap: the
+// unikernel reads and writes single frames of at most the MTU. SIOCETHTOOL
+// works from outside, through any socket in the tap's namespace.
+func offloadsOff(name string) error {
+	s, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("socket: %w", err)
+	}
+	defer unix.Close(s)
+	var errs []error
+	for _, c := range []struct {
+		cmd  uint32
+		what string
+	}{{unix.ETHTOOL_SGSO, "gso"}, {unix.ETHTOOL_SGRO, "gro"}} {
+		if err := ethtoolSet(s, name, c.cmd, 0); err != nil {
+			errs = append(errs, fmt.Errorf("turn off %s: %w", c.what, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func ethtoolSet(s int, name string, cmd, value uint32) error {
+	v := &ethtoolValue{cmd: cmd, data: value}
+	ifr := &ifreqData{data: unsafe.Pointer(v)}
+	copy(ifr.name[:unix.IFNAMSIZ-1], name)
+	_, _, errno := unix.Syscall(unix.SYS_IOCTL, uintptr(s), unix.SIOCETHTOOL, uintptr(unsafe.Pointer(ifr)))
+	if errno != 0 {
+		return errno
+	}
+	return nil
+}
+
+func (h *nlHost) deleteTap(ctx context.Context, name string) error {
+	link, err := h.linkByName(name)
+	if errors.Is(err, ErrNoInterface) {
+		return nil
+	}
+	if err == nil && !isTap(link) {
+		err = fmt.Errorf("interface %s is a %s, not a tap", name, link.Type())
+	}
+	if err == nil && !strings.HasPrefix(link.Attrs().Alias, "roost:") {
+		err = fmt.Errorf("its alias is %q: %w", link.Attrs().Alias, ErrNotOwned)
+	}
+	if err == nil {
+		if err = h.handle.LinkDel(link); gone(err) {
+			err = nil
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("delete tap %s: %w", name, err)
+	}
+	return nil
+}

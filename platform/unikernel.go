@@ -1,0 +1,144 @@
+package platform
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"time"
+
+	"github.com/roostd/roost/plan"
+)
+
+// StartUnikernel writes spec.json of spec.Name, starts its shim and waits
+// until the shim reports a tender that has stayed up for verify.
+func (h *Host) StartUnikernel(ctx context.Context, spec *plan.Spec, verify time.Duration) error {
+	if err := h.startUnikernel(ctx, spec, verify); err != nil {
+		return fmt.Errorf("start unikernel %s: %w", spec.Name, err)
+	}
+	return nil
+}
+
+func (h *Host) startUnikernel(ctx context.Context, spec *plan.Spec, verify time.Duration) error {
+	if h.shims.Start == nil || h.shims.WaitRunning == nil {
+		return errNoShims
+	}
+	if len(h.shimCommand) < 2 {
+		return fmt.Errorf("no shim command in platform.Options: %w", errors.ErrUnsupported)
+	}
+	if err := h.writeSpec(spec); err != nil {
+		return err
+	}
+	if _, err := h.shims.Start(ctx, h.shimCommand, h.dbdir, spec.Name); err != nil {
+		return err
+	}
+	return h.shims.WaitRunning(ctx, h.dbdir, spec.Name, verify)
+}
+
+// writeSpec creates the unikernel's directory (0700) if need be and
+// writes spec.json atomically.
+func (h *Host) writeSpec(spec *plan.Spec) error {
+	if err := checkName("unikernel", spec.Name); err != nil {
+		return err
+	}
+	if err := h.dbdir.Init(); err != nil {
+		return err
+	}
+	dir := h.dbdir.Unikernel(spec.Name)
+	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+		return err
+	}
+	if err := rejectSymlink(dir); err != nil {
+		return err
+	}
+	return WriteJSON(h.dbdir.Spec(spec.Name), spec)
+}
+
+// UpdateUnikernel writes spec.json of spec.Name and, if its shim runs,
+// has it read the spec again (restart policy, stop timeout); the tender
+// keeps running.
+func (h *Host) UpdateUnikernel(ctx context.Context, spec *plan.Spec) error {
+	if err := h.updateUnikernel(spec); err != nil {
+		return fmt.Errorf("update unikernel %s: %w", spec.Name, err)
+	}
+	return nil
+}
+
+func (h *Host) updateUnikernel(spec *plan.Spec) error {
+	if h.shims.Reload == nil {
+		return errNoShims
+	}
+	if err := h.writeSpec(spec); err != nil {
+		return err
+	}
+	alive, err := h.shimAlive(spec.Name)
+	if err != nil || !alive {
+		return err
+	}
+	return h.shims.Reload(h.dbdir, spec.Name)
+}
+
+// StopUnikernel stops the shim of name and its tender. The shim has the
+// spec's stop_timeout to stop the tender, and timeout more to exit before
+// it is killed. A shim that is not running is stopped already.
+func (h *Host) StopUnikernel(ctx context.Context, name string, timeout time.Duration) error {
+	if err := h.stopUnikernel(ctx, name, timeout); err != nil {
+		return fmt.Errorf("stop unikernel %s: %w", name, err)
+	}
+	return nil
+}
+
+func (h *Host) stopUnikernel(ctx context.Context, name string, timeout time.Duration) error {
+	if err := checkName("unikernel", name); err != nil {
+		return err
+	}
+	if h.shims.Stop == nil {
+		return errNoShims
+	}
+	stop := time.Duration(plan.DefaultStopTimeout)
+	var spec plan.Spec
+	if err := ReadJSON(h.dbdir.Spec(name), &spec); err == nil && spec.StopTimeout > 0 {
+		stop = time.Duration(spec.StopTimeout)
+	}
+	return h.shims.Stop(ctx, h.dbdir, name, stop+timeout)
+}
+
+// RemoveUnikernel removes the directory of name: spec, status, console
+// logs, lock. It refuses while a shim runs there. A missing directory is
+// removed already.
+func (h *Host) RemoveUnikernel(ctx context.Context, name string) error {
+	if err := h.removeUnikernel(name); err != nil {
+		return fmt.Errorf("remove unikernel %s: %w", name, err)
+	}
+	return nil
+}
+
+// ErrShimRunning means a unikernel's directory cannot be removed while its
+// shim runs.
+var ErrShimRunning = errors.New("shim is running")
+
+func (h *Host) removeUnikernel(name string) error {
+	if err := checkName("unikernel", name); err != nil {
+		return err
+	}
+	dir := h.dbdir.Unikernel(name)
+	if err := rejectSymlink(dir); errors.Is(err, fs.ErrNotExist) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	alive, err := h.shimAlive(name)
+	if err != nil {
+		return err
+	}
+	if alive {
+		return ErrShimRunning
+	}
+	// RemoveAll removes symbolic links inside dir; it does not follow
+	// them.
+	if err := os.RemoveAll(dir); err != nil {
+		return err
+	}
+	return syncDir(h.dbdir.UnikernelsDir())
+}
