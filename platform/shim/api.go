@@ -1,0 +1,103 @@
+package shim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/roostd/roost/plan"
+	"github.com/roostd/roost/platform"
+)
+
+// Exit codes of `roost shim`, a contract between the shim and those who
+// start it. Whatever the code, status.json holds the record of the tender;
+// the code says only whether the shim itself could do its job.
+const (
+	// ExitDone: the tender ended for good (exited, failed, also when it
+	// could not be started at all) or was stopped, and status.json says
+	// so.
+	ExitDone = 0
+	// ExitError: the shim could not run (no spec, cannot write status or
+	// console, a tender that survived SIGKILL). shim.log says why.
+	ExitError = 1
+	// ExitLocked: another shim holds shim.lock: one is already running.
+	// Nothing was changed.
+	ExitLocked = 3
+)
+
+// Errors of the API, for errors.Is.
+var (
+	// ErrRunning: a shim already runs for the unikernel (Start).
+	ErrRunning = errors.New("shim already running")
+	// ErrNotRunning: no shim runs for the unikernel (Reload, WaitRunning).
+	ErrNotRunning = errors.New("shim not running")
+	// ErrEnded: the tender did not stay up (WaitRunning; see EndError).
+	ErrEnded = errors.New("tender did not stay up")
+)
+
+// pollInterval is how often Start, Stop and WaitRunning look again.
+const pollInterval = 5 * time.Millisecond
+
+// Alive reports whether a shim holds shim.lock of name, and its pid. The
+// pid is the one the shim wrote into shim.lock when it took it (the same
+// as shim_pid in status.json once the shim has written that), or 0 for an
+// instant after it took the lock; it is 0 too when no shim is alive, so
+// that nobody signals a pid whose liveness the lock does not vouch for.
+func Alive(dbdir platform.DBDir, name string) (alive bool, pid int, err error) {
+	held, pid, err := probeLock(dbdir.ShimLock(name))
+	if err != nil || !held {
+		return false, 0, err
+	}
+	return true, pid, nil
+}
+
+// livePID returns the pid of the live shim of name, or 0 if none is alive.
+// It gives a shim that holds the lock but has not yet written its pid a
+// moment to do so.
+func livePID(ctx context.Context, dbdir platform.DBDir, name string) (int, error) {
+	const tries = 200 // 1 s at pollInterval
+	for i := 0; ; i++ {
+		alive, pid, err := Alive(dbdir, name)
+		if err != nil || !alive || pid != 0 {
+			return pid, err
+		}
+		if i == tries {
+			return 0, fmt.Errorf("shim.lock of %s is held but names no pid", name)
+		}
+		if err := sleep(ctx, pollInterval); err != nil {
+			return 0, err
+		}
+	}
+}
+
+// Reload tells the shim of name to read spec.json again (SIGHUP), for the
+// fields that change in place: restart policy, stop timeout. It fails
+// with ErrNotRunning when no shim is alive.
+func Reload(dbdir platform.DBDir, name string) error {
+	pid, err := livePID(context.Background(), dbdir, name)
+	if err != nil {
+		return fmt.Errorf("reload shim of %s: %w", name, err)
+	}
+	if pid == 0 {
+		return fmt.Errorf("reload shim of %s: %w", name, ErrNotRunning)
+	}
+	if err := unix.Kill(pid, unix.SIGHUP); err != nil {
+		if errors.Is(err, unix.ESRCH) {
+			return fmt.Errorf("reload shim of %s: %w", name, ErrNotRunning)
+		}
+		return fmt.Errorf("reload shim of %s: signal pid %d: %w", name, pid, err)
+	}
+	return nil
+}
+
+// ReadStatus reads status.json of name.
+func ReadStatus(dbdir platform.DBDir, name string) (*plan.Status, error) {
+	var s plan.Status
+	if err := platform.ReadJSON(dbdir.Status(name), &s); err != nil {
+		return nil, err
+	}
+	return &s, nil
+}

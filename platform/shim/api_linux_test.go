@@ -1,0 +1,362 @@
+package shim
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/roostd/roost/plan"
+	"github.com/roostd/roost/platform"
+)
+
+// roostCommand runs the test binary as roost (TestMain runs its shim).
+func roostCommand(t *testing.T) []string {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []string{exe, "roost"}
+}
+
+// startShim starts a real shim process for spec with Start. The test's
+// cleanup stops it.
+func startShim(t *testing.T, dbdir platform.DBDir, spec *plan.Spec) (platform.DBDir, int) {
+	t.Helper()
+	if dbdir == "" {
+		dbdir = newDBDir(t, spec)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
+	defer cancel()
+	pid, err := Start(ctx, roostCommand(t), dbdir, spec.Name)
+	if err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
+		defer cancel()
+		if err := Stop(ctx, dbdir, spec.Name, time.Second); err != nil {
+			t.Errorf("cleanup: %v", err)
+		}
+		if b, err := os.ReadFile(dbdir.ShimLog(spec.Name)); err == nil && t.Failed() {
+			t.Logf("shim.log:\n%s", b)
+		}
+	})
+	return dbdir, pid
+}
+
+func waitRunning(t *testing.T, dbdir platform.DBDir, name string, window time.Duration) error {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
+	defer cancel()
+	return WaitRunning(ctx, dbdir, name, window)
+}
+
+func readStatus(t *testing.T, dbdir platform.DBDir, name string) *plan.Status {
+	t.Helper()
+	st, err := ReadStatus(dbdir, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// waitGone waits until the process pid that started at start is gone
+// (a zombie counts as gone).
+func waitGone(t *testing.T, what string, pid int, start uint64) {
+	t.Helper()
+	deadline := time.Now().Add(waitTimeout)
+	for processAlive(pid, start) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s pid %d still alive after %s", what, pid, waitTimeout)
+		}
+		time.Sleep(pollInterval)
+	}
+}
+
+func TestStartWaitRunningStop(t *testing.T) {
+	t.Parallel()
+	spec := newSpec(t, plan.Restart{Policy: plan.RestartOnFailure}, "hvt", "print Solo5: ready", "wait")
+	dbdir, pid := startShim(t, "", spec)
+
+	alive, alivePID, err := Alive(dbdir, spec.Name)
+	if err != nil || !alive || alivePID != pid {
+		t.Errorf("Alive = %v, %d, %v; want true, %d, nil", alive, alivePID, err, pid)
+	}
+	const window = 150 * time.Millisecond
+	if err := waitRunning(t, dbdir, spec.Name, window); err != nil {
+		t.Fatalf("WaitRunning: %v", err)
+	}
+	st := readStatus(t, dbdir, spec.Name)
+	if up := time.Since(st.StartedAt); up < window || up > window+time.Second {
+		t.Errorf("WaitRunning returned %s after the tender's start, want %s or a little more", up, window)
+	}
+	if st.State != plan.StateRunning || st.ShimPID != pid || st.BootID == "" || st.SpecDigest != plan.Digest(*spec) {
+		t.Errorf("status = %+v; want running, shim pid %d, a boot id and the spec's digest", st, pid)
+	}
+	if start, err := procStartTime(st.TenderPID); err != nil || start != st.TenderStart {
+		t.Errorf("tender start time = %d, %v; status says %d", start, err, st.TenderStart)
+	}
+
+	ctx := context.Background()
+	if _, err := Start(ctx, roostCommand(t), dbdir, spec.Name); !errors.Is(err, ErrRunning) {
+		t.Errorf("second Start = %v, want ErrRunning", err)
+	}
+
+	reloaded := *spec
+	reloaded.StopTimeout = plan.Duration(2 * time.Second)
+	writeSpec(t, dbdir, &reloaded)
+	if err := Reload(dbdir, spec.Name); err != nil {
+		t.Fatalf("Reload: %v", err)
+	}
+	deadline := time.Now().Add(waitTimeout)
+	for readStatus(t, dbdir, spec.Name).SpecDigest != plan.Digest(reloaded) {
+		if time.Now().After(deadline) {
+			t.Fatal("status.json has not the reloaded spec's digest")
+		}
+		time.Sleep(pollInterval)
+	}
+	if got := readStatus(t, dbdir, spec.Name); got.TenderPID != st.TenderPID || got.State != plan.StateRunning {
+		t.Errorf("after Reload: %q, tender pid %d; want running, pid %d", got.State, got.TenderPID, st.TenderPID)
+	}
+
+	if err := Stop(ctx, dbdir, spec.Name, time.Second); err != nil {
+		t.Fatalf("Stop: %v", err)
+	}
+	if alive, _, err := Alive(dbdir, spec.Name); alive || err != nil {
+		t.Errorf("Alive after Stop = %v, %v; want false, nil", alive, err)
+	}
+	got := readStatus(t, dbdir, spec.Name)
+	if got.State != plan.StateStopped || got.LastExit == nil || !got.LastExit.Stopped || got.LastExit.Code == nil || *got.LastExit.Code != 1 {
+		t.Errorf("status after Stop: %q, last exit %+v; want stopped, code 1, stopped by the shim", got.State, got.LastExit)
+	}
+	if processAlive(st.TenderPID, st.TenderStart) {
+		t.Errorf("tender pid %d alive after Stop", st.TenderPID)
+	}
+	if !strings.Contains(string(must(os.ReadFile(dbdir.Console(spec.Name)))), "Exiting on signal 15") {
+		t.Errorf("console.log lacks the tender's last words")
+	}
+
+	// Stopped is stopped: again is fine; a reload has nobody to tell.
+	if err := Stop(ctx, dbdir, spec.Name, time.Second); err != nil {
+		t.Errorf("second Stop = %v, want nil", err)
+	}
+	if err := Reload(dbdir, spec.Name); !errors.Is(err, ErrNotRunning) {
+		t.Errorf("Reload after Stop = %v, want ErrNotRunning", err)
+	}
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+func TestWaitRunningReportsEnd(t *testing.T) {
+	t.Parallel()
+	slow := plan.Restart{Policy: plan.RestartOnFailure, Backoff: plan.Duration(time.Hour), MaxBackoff: plan.Duration(time.Hour)}
+	tests := []struct {
+		name      string
+		restart   plan.Restart
+		command   []string // nil: directives
+		directive []string
+		wantState plan.State
+		wantErr   string // a regexp
+	}{
+		{
+			name:      "configuration error",
+			restart:   slow,
+			directive: []string{"print Solo5: bindings: unknown argument --foo", "exit 1"},
+			wantState: plan.StateFailed,
+			wantErr:   `^tender exited with code 1; last lines of console:\n    Solo5: bindings: unknown argument --foo$`,
+		},
+		{
+			name:      "guest fault restarting",
+			restart:   slow,
+			directive: []string{"print one", "print two", "die SIGSEGV"},
+			wantState: plan.StateBackoff,
+			wantErr:   `^tender was killed by SIGSEGV \(restarting\); last lines of console:\n    one\n    two$`,
+		},
+		{
+			name:      "clean exit",
+			restart:   slow,
+			directive: []string{"exit 0"},
+			wantState: plan.StateExited,
+			wantErr:   `^tender exited with code 0$`,
+		},
+		{
+			name:      "no tender",
+			restart:   slow,
+			command:   []string{"/nonexistent/solo5-hvt", "--mem=32"},
+			wantState: plan.StateFailed,
+			wantErr:   `^start tender: fork/exec /nonexistent/solo5-hvt: no such file or directory$`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			spec := newSpec(t, tt.restart, tt.directive...)
+			if tt.command != nil {
+				spec.Command = tt.command
+			}
+			dbdir, _ := startShim(t, "", spec)
+			// Long enough for a slow start (-race) to exit first.
+			err := waitRunning(t, dbdir, spec.Name, waitTimeout-time.Second)
+			var end *EndError
+			if !errors.As(err, &end) || !errors.Is(err, ErrEnded) {
+				t.Fatalf("WaitRunning = %v, want an *EndError", err)
+			}
+			if end.State != tt.wantState {
+				t.Errorf("WaitRunning: state %q, want %q", end.State, tt.wantState)
+			}
+			if !regexp.MustCompile(tt.wantErr).MatchString(err.Error()) {
+				t.Errorf("WaitRunning = %q, want it to match %q", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+// TestWaitRunningStaleStatus checks that a status.json left by an earlier
+// shim is not taken for the new one's.
+func TestWaitRunningStaleStatus(t *testing.T) {
+	t.Parallel()
+	failing := newSpec(t, plan.Restart{Policy: plan.RestartNever}, "exit 1")
+	dbdir, _ := startShim(t, "", failing)
+	if err := waitRunning(t, dbdir, failing.Name, time.Second); !errors.Is(err, ErrEnded) {
+		t.Fatalf("first WaitRunning = %v, want ErrEnded", err)
+	}
+	fixed := *failing
+	fixed.Command = tenderCommand(t, "sleep 100ms", "wait") // slow to start: the old status stays a while
+	writeSpec(t, dbdir, &fixed)
+	startShim(t, dbdir, &fixed)
+	if err := waitRunning(t, dbdir, fixed.Name, 50*time.Millisecond); err != nil {
+		t.Errorf("WaitRunning after a fix = %v, want nil", err)
+	}
+}
+
+func TestWaitRunningNoShim(t *testing.T) {
+	t.Parallel()
+	spec := newSpec(t, plan.Restart{})
+	dbdir := newDBDir(t, spec)
+	if err := waitRunning(t, dbdir, spec.Name, time.Second); !errors.Is(err, ErrNotRunning) {
+		t.Errorf("WaitRunning = %v, want ErrNotRunning", err)
+	}
+	if err := Stop(context.Background(), dbdir, spec.Name, time.Second); err != nil {
+		t.Errorf("Stop = %v, want nil", err)
+	}
+	if alive, pid, err := Alive(dbdir, spec.Name); alive || pid != 0 || err != nil {
+		t.Errorf("Alive = %v, %d, %v; want false, 0, nil", alive, pid, err)
+	}
+}
+
+func TestStartNoSpec(t *testing.T) {
+	t.Parallel()
+	spec := newSpec(t, plan.Restart{})
+	dbdir := newDBDir(t, spec)
+	if err := os.Remove(dbdir.Spec(spec.Name)); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Start(context.Background(), roostCommand(t), dbdir, spec.Name)
+	want := regexp.MustCompile(`^start shim of uk\d+: shim pid \d+ exited with code 1; last lines of shim.log:\n.*read spec: open .*spec.json: no such file or directory$`)
+	if err == nil || !want.MatchString(err.Error()) {
+		t.Errorf("Start = %v, want it to match %q", err, want)
+	}
+}
+
+func TestShimKilledKillsTender(t *testing.T) {
+	t.Parallel()
+	spec := newSpec(t, plan.Restart{Policy: plan.RestartAlways}, "ignore-term", "wait")
+	dbdir, pid := startShim(t, "", spec)
+	if err := waitRunning(t, dbdir, spec.Name, 0); err != nil {
+		t.Fatalf("WaitRunning: %v", err)
+	}
+	st := readStatus(t, dbdir, spec.Name)
+	if err := unix.Kill(pid, unix.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	waitGone(t, "tender", st.TenderPID, st.TenderStart)
+	deadline := time.Now().Add(waitTimeout)
+	for {
+		alive, _, err := Alive(dbdir, spec.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !alive {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("shim.lock still held after SIGKILL")
+		}
+		time.Sleep(pollInterval)
+	}
+}
+
+func TestStopKillsStuckShim(t *testing.T) {
+	t.Parallel()
+	spec := newSpec(t, plan.Restart{Policy: plan.RestartAlways}, "ignore-term", "wait")
+	spec.StopTimeout = plan.Duration(100 * time.Millisecond)
+	dbdir, pid := startShim(t, "", spec)
+	if err := waitRunning(t, dbdir, spec.Name, 0); err != nil {
+		t.Fatalf("WaitRunning: %v", err)
+	}
+	st := readStatus(t, dbdir, spec.Name)
+	if err := unix.Kill(pid, unix.SIGSTOP); err != nil { // a shim that does not answer
+		t.Fatal(err)
+	}
+	start := time.Now()
+	const timeout = 300 * time.Millisecond
+	if err := Stop(context.Background(), dbdir, spec.Name, timeout); err != nil {
+		t.Fatalf("Stop: %v", err)
+	}
+	if took := time.Since(start); took < timeout || took > timeout+2*time.Second {
+		t.Errorf("Stop took %s, want %s or a little more", took, timeout)
+	}
+	waitGone(t, "tender", st.TenderPID, st.TenderStart)
+	got := readStatus(t, dbdir, spec.Name)
+	if got.State != plan.StateStopped || !strings.Contains(got.Message, "SIGKILLed") || got.TenderPID != 0 {
+		t.Errorf("status after Stop: %+v; want stopped, SIGKILLed, no tender", got)
+	}
+}
+
+func TestShimReapsOrphans(t *testing.T) {
+	t.Parallel()
+	count := filepath.Join(t.TempDir(), "attempts")
+	spec := newSpec(t, plan.Restart{Policy: plan.RestartOnFailure, Backoff: plan.Duration(time.Millisecond)},
+		"attempt "+count+" spawn;exit 2|wait")
+	dbdir, _ := startShim(t, "", spec)
+	deadline := time.Now().Add(waitTimeout)
+	for {
+		if st, err := ReadStatus(dbdir, spec.Name); err == nil && st.State == plan.StateRunning && st.Restarts == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("tender not restarted")
+		}
+		time.Sleep(pollInterval)
+	}
+	m := regexp.MustCompile(`grandchild (\d+)`).FindSubmatch(must(os.ReadFile(dbdir.Console(spec.Name))))
+	if m == nil {
+		t.Fatal("console.log names no grandchild")
+	}
+	grandchild, _ := strconv.Atoi(string(m[1]))
+	// Killed with its tender's group, adopted by the shim as subreaper and
+	// reaped by it: not even a zombie is left.
+	for {
+		if _, err := os.Stat("/proc/" + strconv.Itoa(grandchild)); os.IsNotExist(err) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("grandchild pid %d not reaped", grandchild)
+		}
+		time.Sleep(pollInterval)
+	}
+}

@@ -1,0 +1,44 @@
+//go:build !linux
+
+package shim
+
+import (
+	"errors"
+	"fmt"
+)
+
+// subreaperSupported is false: only Linux has a child subreaper.
+const subreaperSupported = false
+
+// setSubreaper does nothing: orphans go to init.
+func setSubreaper() error { return nil }
+
+// setAffinity is implemented on Linux only.
+func setAffinity(cpus []int) error {
+	return fmt.Errorf("pin to cpus %v: %w", cpus, errors.ErrUnsupported)
+}
+
+// procStartTime is implemented on Linux only: without it a tender's pid is
+// never trusted for signals from outside its shim.
+func procStartTime(pid int) (uint64, error) {
+	return 0, fmt.Errorf("read start time of pid %d: %w", pid, errors.ErrUnsupported)
+}
+
+// processAlive cannot tell a pid's start time here, so it never vouches
+// for one.
+func processAlive(pid int, start uint64) bool { return false }
+
+// bootID is unknown here.
+func bootID() string { return "" }
+
+// waitExited is implemented on Linux only: here the tender's own Wait
+// both waits and reaps.
+func waitExited(pid int) error { return errors.ErrUnsupported }
+
+// reapOrphans does nothing: without a subreaper the shim adopts no
+// orphans.
+func reapOrphans(keep int) []int { return nil }
+
+// onMainThread is false: no thread matters here, since setAffinity is
+// unsupported and Pdeathsig (FreeBSD) follows the parent process.
+func onMainThread() bool { return false }

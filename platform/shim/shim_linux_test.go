@@ -1,0 +1,689 @@
+package shim
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"golang.org/x/sys/unix"
+
+	"github.com/roostd/roost/plan"
+	"github.com/roostd/roost/platform"
+)
+
+// waitTimeout bounds every wait of a test for the shim.
+const waitTimeout = 5 * time.Second
+
+// unikernelSeq numbers the unikernels of the tests: "uk1", "uk2", ...
+var unikernelSeq atomic.Int32
+
+// newSpec returns a spec whose tender is the fake tender acting out
+// directives.
+func newSpec(t *testing.T, r plan.Restart, directives ...string) *plan.Spec {
+	t.Helper()
+	return &plan.Spec{
+		Name:        fmt.Sprintf("uk%d", unikernelSeq.Add(1)),
+		Restart:     r,
+		StopTimeout: plan.Duration(waitTimeout),
+		Command:     tenderCommand(t, directives...),
+	}
+}
+
+// newDBDir returns a fresh data directory holding spec.
+func newDBDir(t *testing.T, spec *plan.Spec) platform.DBDir {
+	t.Helper()
+	dbdir := platform.DBDir(t.TempDir())
+	if err := dbdir.Init(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(dbdir.Unikernel(spec.Name), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	writeSpec(t, dbdir, spec)
+	return dbdir
+}
+
+func writeSpec(t *testing.T, dbdir platform.DBDir, spec *plan.Spec) {
+	t.Helper()
+	if err := platform.WriteJSON(dbdir.Spec(spec.Name), spec); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// recorder keeps every status a shim writes, in order.
+type recorder struct {
+	mu       sync.Mutex // guards statuses and changed
+	statuses []plan.Status
+	changed  chan struct{} // closed and replaced on every record
+}
+
+func newRecorder() *recorder { return &recorder{changed: make(chan struct{})} }
+
+func (r *recorder) record(s plan.Status) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.statuses = append(r.statuses, s)
+	close(r.changed)
+	r.changed = make(chan struct{})
+}
+
+// all returns the statuses so far.
+func (r *recorder) all() []plan.Status {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.statuses)
+}
+
+// await returns the first status that satisfies ok, waiting for it.
+func (r *recorder) await(t *testing.T, what string, ok func(plan.Status) bool) plan.Status {
+	t.Helper()
+	deadline := time.After(waitTimeout)
+	for {
+		r.mu.Lock()
+		for _, s := range r.statuses {
+			if ok(s) {
+				r.mu.Unlock()
+				return s
+			}
+		}
+		changed := r.changed
+		r.mu.Unlock()
+		select {
+		case <-changed:
+		case <-deadline:
+			t.Fatalf("no status %s after %s; states %v", what, waitTimeout, states(r.all()))
+		}
+	}
+}
+
+func states(list []plan.Status) []plan.State {
+	var out []plan.State
+	for _, s := range list {
+		if len(out) == 0 || out[len(out)-1] != s.State {
+			out = append(out, s.State)
+		}
+	}
+	return out
+}
+
+func inState(st plan.State) func(plan.Status) bool {
+	return func(s plan.Status) bool { return s.State == st }
+}
+
+// testShim is a shim run in-process, driven through its signal channel.
+type testShim struct {
+	dbdir   platform.DBDir
+	name    string
+	signals chan os.Signal
+	rec     *recorder
+	cancel  context.CancelFunc
+	done    chan struct{} // closed when run returned code
+	code    int
+}
+
+// runShim runs a shim for spec in-process, in dbdir (a new one if
+// empty). The test's cleanup stops it and waits for it.
+func runShim(t *testing.T, dbdir platform.DBDir, spec *plan.Spec, adjust ...func(*config)) *testShim {
+	t.Helper()
+	if dbdir == "" {
+		dbdir = newDBDir(t, spec)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &testShim{
+		dbdir:   dbdir,
+		name:    spec.Name,
+		signals: make(chan os.Signal, 4),
+		rec:     newRecorder(),
+		cancel:  cancel,
+		done:    make(chan struct{}),
+	}
+	cfg := config{
+		dbdir:      dbdir,
+		name:       spec.Name,
+		log:        testLog{t},
+		signals:    s.signals,
+		consoleMax: DefaultConsoleMax,
+		lockWait:   lockWait,
+		killWait:   killWait,
+		onStatus:   s.rec.record,
+	}
+	for _, f := range adjust {
+		f(&cfg)
+	}
+	go func() {
+		defer close(s.done)
+		s.code = run(ctx, cfg)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-s.done:
+		case <-time.After(2 * waitTimeout):
+			t.Errorf("shim %s still running after the test", s.name)
+		}
+	})
+	return s
+}
+
+// wait waits for the shim to return and returns its exit code.
+func (s *testShim) wait(t *testing.T) int {
+	t.Helper()
+	select {
+	case <-s.done:
+		return s.code
+	case <-time.After(waitTimeout):
+		t.Fatalf("shim still running after %s; states %v", waitTimeout, states(s.rec.all()))
+		return 0
+	}
+}
+
+// last returns the last status written.
+func (s *testShim) last(t *testing.T) plan.Status {
+	t.Helper()
+	all := s.rec.all()
+	if len(all) == 0 {
+		t.Fatal("no status written")
+	}
+	return all[len(all)-1]
+}
+
+// testLog sends the shim's log to the test's.
+type testLog struct{ t *testing.T }
+
+func (l testLog) Write(p []byte) (int, error) {
+	l.t.Log(strings.TrimSuffix(string(p), "\n"))
+	return len(p), nil
+}
+
+// waitConsole waits until console.log of name holds a line containing s.
+func waitConsole(t *testing.T, dbdir platform.DBDir, name, s string) {
+	t.Helper()
+	deadline := time.Now().Add(waitTimeout)
+	for time.Now().Before(deadline) {
+		b, _ := os.ReadFile(dbdir.Console(name))
+		if strings.Contains(string(b), s) {
+			return
+		}
+		time.Sleep(pollInterval)
+	}
+	t.Fatalf("console.log of %s has no %q after %s", name, s, waitTimeout)
+}
+
+// exits returns how each tender ended, in order.
+func exits(list []plan.Status) []string {
+	var out []string
+	var last *plan.Exit
+	for _, s := range list {
+		if s.LastExit != nil && s.LastExit != last && (s.State == plan.StateBackoff || s.State.Ended()) {
+			e := describeExit(s.LastExit)
+			if s.LastExit.Stopped {
+				e += " (stopped)"
+			}
+			out = append(out, e)
+			last = s.LastExit
+		}
+	}
+	return out
+}
+
+func TestRunPolicy(t *testing.T) {
+	t.Parallel()
+	const (
+		starting = plan.StateStarting
+		running  = plan.StateRunning
+		backoff  = plan.StateBackoff
+		exited   = plan.StateExited
+		failed   = plan.StateFailed
+	)
+	tests := []struct {
+		name       string
+		restart    plan.Restart
+		attempts   []string // each run's directives, ";"-separated; the last repeats
+		wantStates []plan.State
+		wantExits  []string
+	}{
+		{
+			name:       "clean exit under on-failure",
+			restart:    plan.Restart{Policy: plan.RestartOnFailure},
+			attempts:   []string{"exit 0"},
+			wantStates: []plan.State{starting, running, exited},
+			wantExits:  []string{"exited with code 0"},
+		},
+		{
+			name:       "exit 1 is a configuration error",
+			restart:    plan.Restart{Policy: plan.RestartOnFailure},
+			attempts:   []string{"print Solo5: bad argument;exit 1"},
+			wantStates: []plan.State{starting, running, failed},
+			wantExits:  []string{"exited with code 1"},
+		},
+		{
+			name:       "exit 63 is a configuration error under always",
+			restart:    plan.Restart{Policy: plan.RestartAlways},
+			attempts:   []string{"exit 63"},
+			wantStates: []plan.State{starting, running, failed},
+			wantExits:  []string{"exited with code 63"},
+		},
+		{
+			name:     "listed exit 2 restarts",
+			restart:  plan.Restart{Policy: plan.RestartOnFailure, ExitCodes: []int{2}},
+			attempts: []string{"exit 2", "exit 2", "exit 0"},
+			wantStates: []plan.State{starting, running, backoff, starting, running, backoff,
+				starting, running, exited},
+			wantExits: []string{"exited with code 2", "exited with code 2", "exited with code 0"},
+		},
+		{
+			name:       "unlisted exit 3 fails",
+			restart:    plan.Restart{Policy: plan.RestartOnFailure, ExitCodes: []int{2}},
+			attempts:   []string{"exit 3"},
+			wantStates: []plan.State{starting, running, failed},
+			wantExits:  []string{"exited with code 3"},
+		},
+		{
+			name:       "listed exit 1 restarts",
+			restart:    plan.Restart{Policy: plan.RestartOnFailure, ExitCodes: []int{1}},
+			attempts:   []string{"exit 1", "exit 0"},
+			wantStates: []plan.State{starting, running, backoff, starting, running, exited},
+			wantExits:  []string{"exited with code 1", "exited with code 0"},
+		},
+		{
+			name:       "SIGSEGV under on-failure restarts",
+			restart:    plan.Restart{Policy: plan.RestartOnFailure},
+			attempts:   []string{"print fault;die SIGSEGV", "exit 0"},
+			wantStates: []plan.State{starting, running, backoff, starting, running, exited},
+			wantExits:  []string{"was killed by SIGSEGV", "exited with code 0"},
+		},
+		{
+			name:       "always restarts a clean exit",
+			restart:    plan.Restart{Policy: plan.RestartAlways},
+			attempts:   []string{"exit 0", "exit 0", "exit 1"},
+			wantStates: []plan.State{starting, running, backoff, starting, running, backoff, starting, running, failed},
+			wantExits:  []string{"exited with code 0", "exited with code 0", "exited with code 1"},
+		},
+		{
+			name:       "never after a clean exit",
+			restart:    plan.Restart{Policy: plan.RestartNever},
+			attempts:   []string{"exit 0"},
+			wantStates: []plan.State{starting, running, exited},
+			wantExits:  []string{"exited with code 0"},
+		},
+		{
+			name:       "never after a failure",
+			restart:    plan.Restart{Policy: plan.RestartNever},
+			attempts:   []string{"exit 2"},
+			wantStates: []plan.State{starting, running, failed},
+			wantExits:  []string{"exited with code 2"},
+		},
+		{
+			name:       "never after SIGSEGV",
+			restart:    plan.Restart{Policy: plan.RestartNever},
+			attempts:   []string{"die SIGSEGV"},
+			wantStates: []plan.State{starting, running, failed},
+			wantExits:  []string{"was killed by SIGSEGV"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tt.restart.Backoff = plan.Duration(time.Millisecond)
+			tt.restart.MaxBackoff = plan.Duration(4 * time.Millisecond)
+			count := filepath.Join(t.TempDir(), "attempts")
+			spec := newSpec(t, tt.restart, "attempt "+count+" "+strings.Join(tt.attempts, "|"))
+			s := runShim(t, "", spec)
+			if code := s.wait(t); code != ExitDone {
+				t.Errorf("run = %d, want %d (ExitDone)", code, ExitDone)
+			}
+			all := s.rec.all()
+			if diff := cmp.Diff(tt.wantStates, states(all)); diff != "" {
+				t.Errorf("states (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.wantExits, exits(all)); diff != "" {
+				t.Errorf("exits (-want +got):\n%s", diff)
+			}
+			last := s.last(t)
+			if got, want := last.Restarts, len(tt.wantExits)-1; got != want {
+				t.Errorf("restarts = %d, want %d", got, want)
+			}
+			if last.TenderPID != 0 || !last.StartedAt.IsZero() {
+				t.Errorf("ended status names tender pid %d started at %s, want none", last.TenderPID, last.StartedAt)
+			}
+			onDisk, err := ReadStatus(s.dbdir, s.name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(&last, onDisk); diff != "" {
+				t.Errorf("status.json is not the last status written (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestRunTenderNotFound(t *testing.T) {
+	t.Parallel()
+	spec := newSpec(t, plan.Restart{Policy: plan.RestartAlways})
+	spec.Command = []string{filepath.Join(t.TempDir(), "solo5-hvt")}
+	s := runShim(t, "", spec)
+	if code := s.wait(t); code != ExitDone {
+		t.Errorf("run = %d, want %d (ExitDone)", code, ExitDone)
+	}
+	if diff := cmp.Diff([]plan.State{plan.StateStarting, plan.StateFailed}, states(s.rec.all())); diff != "" {
+		t.Errorf("states (-want +got):\n%s", diff)
+	}
+	if got := s.last(t).Message; !strings.Contains(got, "start tender") || !strings.Contains(got, "no such file") {
+		t.Errorf("message = %q, want start tender: ... no such file", got)
+	}
+}
+
+func TestRunBackoffGrows(t *testing.T) {
+	t.Parallel()
+	const ms = time.Millisecond
+	spec := newSpec(t, plan.Restart{
+		Policy:     plan.RestartAlways,
+		Backoff:    plan.Duration(2 * ms),
+		MaxBackoff: plan.Duration(16 * ms),
+	}, "exit 2")
+	s := runShim(t, "", spec)
+	want := []time.Duration{2 * ms, 4 * ms, 8 * ms, 16 * ms, 16 * ms, 16 * ms}
+	s.rec.await(t, fmt.Sprintf("in backoff %d times", len(want)), func(st plan.Status) bool {
+		return st.State == plan.StateBackoff && st.Restarts == len(want)-1
+	})
+	s.signals <- unix.SIGTERM
+	if code := s.wait(t); code != ExitDone {
+		t.Errorf("run = %d, want %d (ExitDone)", code, ExitDone)
+	}
+	if got := s.last(t).State; got != plan.StateStopped {
+		t.Errorf("state after SIGTERM = %q, want %q", got, plan.StateStopped)
+	}
+	var backoffs []plan.Status
+	for _, st := range s.rec.all() {
+		if st.State == plan.StateBackoff {
+			backoffs = append(backoffs, st)
+		}
+	}
+	for i, w := range want {
+		b := backoffs[i]
+		if got := b.NextStart.Sub(b.LastExit.At); got != w {
+			t.Errorf("backoff %d: next start %s after the exit, want %s", i+1, got, w)
+		}
+		if b.Restarts != i {
+			t.Errorf("backoff %d: restarts = %d, want %d", i+1, b.Restarts, i)
+		}
+	}
+}
+
+func TestRunStop(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name        string
+		directives  []string
+		stopTimeout time.Duration
+		stop        []os.Signal // nil: cancel the context
+		wantExit    string
+		wantMin     time.Duration // the stop takes at least this long
+	}{
+		{
+			name:        "hvt exits 1 on SIGTERM",
+			directives:  []string{"hvt", "print ready", "wait"},
+			stopTimeout: waitTimeout,
+			stop:        []os.Signal{unix.SIGTERM},
+			wantExit:    "exited with code 1 (stopped)",
+		},
+		{
+			name:        "spt is killed by SIGTERM",
+			directives:  []string{"print ready", "wait"},
+			stopTimeout: waitTimeout,
+			stop:        []os.Signal{unix.SIGINT},
+			wantExit:    "was killed by SIGTERM (stopped)",
+		},
+		{
+			name:        "SIGTERM ignored: SIGKILL after stop_timeout",
+			directives:  []string{"ignore-term", "print ready", "wait"},
+			stopTimeout: 200 * time.Millisecond,
+			stop:        []os.Signal{unix.SIGTERM},
+			wantExit:    "was killed by SIGKILL (stopped)",
+			wantMin:     200 * time.Millisecond,
+		},
+		{
+			name:        "second stop request kills at once",
+			directives:  []string{"ignore-term", "print ready", "wait"},
+			stopTimeout: time.Hour,
+			stop:        []os.Signal{unix.SIGTERM, unix.SIGINT},
+			wantExit:    "was killed by SIGKILL (stopped)",
+		},
+		{
+			name:        "context done",
+			directives:  []string{"hvt", "print ready", "wait"},
+			stopTimeout: waitTimeout,
+			wantExit:    "exited with code 1 (stopped)",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			spec := newSpec(t, plan.Restart{Policy: plan.RestartAlways}, tt.directives...)
+			spec.StopTimeout = plan.Duration(tt.stopTimeout)
+			s := runShim(t, "", spec)
+			running := s.rec.await(t, "running", inState(plan.StateRunning))
+			waitConsole(t, s.dbdir, s.name, "ready") // its handlers are in place
+			start := time.Now()
+			if tt.stop == nil {
+				s.cancel()
+			}
+			for _, sig := range tt.stop {
+				s.signals <- sig
+			}
+			if code := s.wait(t); code != ExitDone {
+				t.Errorf("run = %d, want %d (ExitDone)", code, ExitDone)
+			}
+			took := time.Since(start)
+			all := s.rec.all()
+			want := []plan.State{plan.StateStarting, plan.StateRunning, plan.StateStopping, plan.StateStopped}
+			if diff := cmp.Diff(want, states(all)); diff != "" {
+				t.Errorf("states (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff([]string{tt.wantExit}, exits(all)); diff != "" {
+				t.Errorf("exits (-want +got):\n%s", diff)
+			}
+			if took < tt.wantMin || took > tt.wantMin+2*time.Second {
+				t.Errorf("stop took %s, want %s or a little more", took, tt.wantMin)
+			}
+			if processAlive(running.TenderPID, running.TenderStart) {
+				t.Errorf("tender pid %d still alive", running.TenderPID)
+			}
+		})
+	}
+}
+
+func TestRunStopDuringBackoff(t *testing.T) {
+	t.Parallel()
+	spec := newSpec(t, plan.Restart{
+		Policy:     plan.RestartAlways,
+		Backoff:    plan.Duration(time.Hour),
+		MaxBackoff: plan.Duration(time.Hour),
+	}, "exit 2")
+	s := runShim(t, "", spec)
+	s.rec.await(t, "in backoff", inState(plan.StateBackoff))
+	start := time.Now()
+	s.signals <- unix.SIGTERM
+	if code := s.wait(t); code != ExitDone {
+		t.Errorf("run = %d, want %d (ExitDone)", code, ExitDone)
+	}
+	if took := time.Since(start); took > time.Second {
+		t.Errorf("stop during backoff took %s, want it at once", took)
+	}
+	want := []plan.State{plan.StateStarting, plan.StateRunning, plan.StateBackoff, plan.StateStopped}
+	if diff := cmp.Diff(want, states(s.rec.all())); diff != "" {
+		t.Errorf("states (-want +got):\n%s", diff)
+	}
+	if got := s.last(t); got.Restarts != 0 || !got.NextStart.IsZero() {
+		t.Errorf("stopped: restarts %d, next start %s; want 0 and none", got.Restarts, got.NextStart)
+	}
+}
+
+func TestRunReload(t *testing.T) {
+	t.Parallel()
+	spec := newSpec(t, plan.Restart{Policy: plan.RestartOnFailure}, "usr1-exit 2")
+	s := runShim(t, "", spec)
+	running := s.rec.await(t, "running", inState(plan.StateRunning))
+	waitConsole(t, s.dbdir, s.name, "waiting for SIGUSR1")
+
+	// Under never, exit 2 fails instead of restarting. The new command is
+	// ignored until a replace.
+	reloaded := *spec
+	reloaded.Restart = plan.Restart{Policy: plan.RestartNever}
+	reloaded.StopTimeout = plan.Duration(3 * time.Second)
+	reloaded.Command = tenderCommand(t, "exit 0")
+	writeSpec(t, s.dbdir, &reloaded)
+	s.signals <- unix.SIGHUP
+	digest := plan.Digest(reloaded)
+	got := s.rec.await(t, "with the reloaded spec digest", func(st plan.Status) bool { return st.SpecDigest == digest })
+	if got.State != plan.StateRunning || got.TenderPID != running.TenderPID || got.TenderStart != running.TenderStart {
+		t.Errorf("after reload: state %q, tender pid %d; want %q, pid %d", got.State, got.TenderPID, plan.StateRunning, running.TenderPID)
+	}
+
+	if err := unix.Kill(running.TenderPID, unix.SIGUSR1); err != nil {
+		t.Fatal(err)
+	}
+	if code := s.wait(t); code != ExitDone {
+		t.Errorf("run = %d, want %d (ExitDone)", code, ExitDone)
+	}
+	want := []plan.State{plan.StateStarting, plan.StateRunning, plan.StateFailed}
+	if diff := cmp.Diff(want, states(s.rec.all())); diff != "" {
+		t.Errorf("states (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"exited with code 2"}, exits(s.rec.all())); diff != "" {
+		t.Errorf("exits (-want +got):\n%s", diff)
+	}
+}
+
+func TestRunLocked(t *testing.T) {
+	t.Parallel()
+	spec := newSpec(t, plan.Restart{Policy: plan.RestartOnFailure}, "wait")
+	first := runShim(t, "", spec)
+	running := first.rec.await(t, "running", inState(plan.StateRunning))
+
+	second := runShim(t, first.dbdir, spec, func(c *config) { c.lockWait = 50 * time.Millisecond })
+	if code := second.wait(t); code != ExitLocked {
+		t.Errorf("second shim: run = %d, want %d (ExitLocked)", code, ExitLocked)
+	}
+	if n := len(second.rec.all()); n != 0 {
+		t.Errorf("second shim wrote %d statuses, want none", n)
+	}
+	st, err := ReadStatus(first.dbdir, first.name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.State != plan.StateRunning || st.TenderPID != running.TenderPID {
+		t.Errorf("status after the second shim: %q, tender pid %d; want %q, %d", st.State, st.TenderPID, plan.StateRunning, running.TenderPID)
+	}
+}
+
+func TestRunPinsCPUs(t *testing.T) {
+	t.Parallel()
+	spec := newSpec(t, plan.Restart{Policy: plan.RestartOnFailure}, "wait")
+	spec.CPUs = []int{0}
+	s := runShim(t, "", spec)
+	running := s.rec.await(t, "running", inState(plan.StateRunning))
+	if got := cpusAllowed(t, fmt.Sprintf("/proc/%d/status", running.TenderPID)); got != "0" {
+		t.Errorf("tender Cpus_allowed_list = %q, want %q", got, "0")
+	}
+	if got := cpusAllowed(t, "/proc/self/status"); got == "0" && allCPUs(t) != "0" {
+		t.Errorf("shim's main thread pinned too: Cpus_allowed_list = %q", got)
+	}
+}
+
+// cpusAllowed returns Cpus_allowed_list of a /proc status file.
+func cpusAllowed(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "Cpus_allowed_list:"); ok {
+			return strings.TrimSpace(v)
+		}
+	}
+	t.Fatalf("%s: no Cpus_allowed_list", path)
+	return ""
+}
+
+// allCPUs returns the online CPUs as a list: "0-3".
+func allCPUs(t *testing.T) string {
+	b, err := os.ReadFile("/sys/devices/system/cpu/online")
+	if err != nil {
+		t.Skip("no /sys/devices/system/cpu/online")
+	}
+	return strings.TrimSpace(string(b))
+}
+
+func TestRunConsole(t *testing.T) {
+	t.Parallel()
+	spec := newSpec(t, plan.Restart{Policy: plan.RestartNever},
+		"print Solo5: Bindings version v0.9.0", "stderr on stderr", "printn partial", "exit 0")
+	s := runShim(t, "", spec)
+	s.wait(t)
+	want := []string{"Solo5: Bindings version v0.9.0", "on stderr", "partial"}
+	if diff := cmp.Diff(want, readLines(t, s.dbdir.Console(s.name))); diff != "" {
+		t.Errorf("console.log (-want +got):\n%s", diff)
+	}
+}
+
+func TestRunConsoleRotation(t *testing.T) {
+	t.Parallel()
+	const lineSize = int64(len(stampLayout) + len(" line 000\n"))
+	spec := newSpec(t, plan.Restart{Policy: plan.RestartNever}, "spam 10", "exit 0")
+	s := runShim(t, "", spec, func(c *config) { c.consoleMax = 3 * lineSize })
+	s.wait(t)
+	var want []string
+	for i := range 10 {
+		want = append(want, fmt.Sprintf("line %03d", i))
+	}
+	if diff := cmp.Diff(want[9:], readLines(t, s.dbdir.Console(s.name))); diff != "" {
+		t.Errorf("console.log (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(want[6:9], readLines(t, s.dbdir.ConsoleRotated(s.name))); diff != "" {
+		t.Errorf("console.log.1 (-want +got):\n%s", diff)
+	}
+}
+
+func TestParseStat(t *testing.T) {
+	tests := []struct {
+		name      string
+		line      string
+		wantState string
+		wantStart uint64
+		wantErr   bool
+	}{
+		{
+			name:      "plain",
+			line:      "4242 (solo5-hvt) S 1 4242 4242 0 -1 4194560 200 0 0 0 1 2 0 0 20 0 1 0 987654 1000 10 18446744073709551615",
+			wantState: "S", wantStart: 987654,
+		},
+		{
+			name:      "name with spaces and parentheses",
+			line:      "7 (a) b (c)) Z 1 7 7 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 12 0 0",
+			wantState: "Z", wantStart: 12,
+		},
+		{name: "cut short", line: "7 (x) S 1 2 3", wantErr: true},
+		{name: "no name", line: "7 x S", wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			state, start, err := parseStat([]byte(tt.line))
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("parseStat(%q) error = %v, want error %v", tt.line, err, tt.wantErr)
+			}
+			if state != tt.wantState || start != tt.wantStart {
+				t.Errorf("parseStat(%q) = %q, %d, want %q, %d", tt.line, state, start, tt.wantState, tt.wantStart)
+			}
+		})
+	}
+}

@@ -1,0 +1,121 @@
+package shim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/roostd/roost/plan"
+	"github.com/roostd/roost/platform"
+)
+
+// Stop stops the shim of name and waits for it to exit. The shim gets
+// SIGTERM and stops its tender (SIGTERM to its process group, SIGKILL
+// after the spec's stop_timeout). A shim still alive timeout after the
+// SIGTERM is SIGKILLed, its tender with it (Pdeathsig), and the tender's
+// process group too if the recorded tender (pid and start time) is still
+// alive; status.json then records the stop. timeout should therefore
+// exceed the spec's stop_timeout. A shim that is not running is already
+// stopped.
+//
+// Only a shim that holds shim.lock is signalled, at the pid it wrote
+// there: a pid whose liveness the lock does not vouch for is never
+// signalled.
+func Stop(ctx context.Context, dbdir platform.DBDir, name string, timeout time.Duration) error {
+	pid, err := livePID(ctx, dbdir, name)
+	if err != nil {
+		return fmt.Errorf("stop shim of %s: %w", name, err)
+	}
+	if pid == 0 {
+		return nil
+	}
+	if err := kill(pid, unix.SIGTERM); err != nil {
+		return fmt.Errorf("stop shim of %s: %w", name, err)
+	}
+	done, err := waitReleased(ctx, dbdir, name, pid, timeout)
+	if err != nil {
+		return fmt.Errorf("stop shim of %s: %w", name, err)
+	}
+	if done {
+		return nil
+	}
+
+	// The shim has not exited: kill it, and what it leaves behind.
+	if err := kill(pid, unix.SIGKILL); err != nil {
+		return fmt.Errorf("stop shim of %s: %w", name, err)
+	}
+	st, _ := ReadStatus(dbdir, name)
+	if st != nil && st.ShimPID == pid && st.TenderPID > 0 && processAlive(st.TenderPID, st.TenderStart) {
+		if err := kill(-st.TenderPID, unix.SIGKILL); err != nil {
+			return fmt.Errorf("stop shim of %s: tender group: %w", name, err)
+		}
+	}
+	done, err = waitReleased(ctx, dbdir, name, pid, killWait)
+	if err != nil {
+		return fmt.Errorf("stop shim of %s: %w", name, err)
+	}
+	if !done {
+		return fmt.Errorf("stop shim of %s: pid %d still holds shim.lock %s after SIGKILL", name, pid, killWait)
+	}
+	if err := recordKilled(dbdir, name, pid, timeout); err != nil {
+		return fmt.Errorf("stop shim of %s: %w", name, err)
+	}
+	return nil
+}
+
+// kill sends sig to pid (a negative pid: a process group); a process
+// already gone is no error.
+func kill(pid int, sig unix.Signal) error {
+	if err := unix.Kill(pid, sig); err != nil && !errors.Is(err, unix.ESRCH) {
+		return fmt.Errorf("send %s to %d: %w", unix.SignalName(sig), pid, err)
+	}
+	return nil
+}
+
+// waitReleased waits up to d until shim pid no longer holds the lock of
+// name, and reports whether it did.
+func waitReleased(ctx context.Context, dbdir platform.DBDir, name string, pid int, d time.Duration) (bool, error) {
+	deadline := time.Now().Add(d)
+	for {
+		held, lockPID, err := probeLock(dbdir.ShimLock(name))
+		if err != nil {
+			return false, err
+		}
+		if !held || lockPID != pid {
+			return true, nil
+		}
+		if time.Now().After(deadline) {
+			return false, nil
+		}
+		if err := sleep(ctx, pollInterval); err != nil {
+			return false, err
+		}
+	}
+}
+
+// recordKilled writes in status.json that shim pid was killed by Stop, so
+// that the record does not say "stopping" forever. It takes shim.lock for
+// the write, and leaves a status that another shim wrote alone.
+func recordKilled(dbdir platform.DBDir, name string, pid int, after time.Duration) error {
+	lock, ok, err := tryLock(dbdir.ShimLock(name))
+	if err != nil || !ok {
+		return err // !ok: a new shim runs and writes its own status
+	}
+	defer lock.Close()
+	st, err := ReadStatus(dbdir, name)
+	if err != nil || st.ShimPID != pid || st.State.Ended() {
+		return nil
+	}
+	now := time.Now().UTC()
+	if st.TenderPID != 0 {
+		st.LastExit = &plan.Exit{Signal: unix.SignalName(unix.SIGKILL), At: now, Stopped: true}
+	}
+	st.State = plan.StateStopped
+	st.Message = fmt.Sprintf("shim pid %d SIGKILLed: still running %s after SIGTERM", pid, after)
+	st.TenderPID, st.TenderStart, st.StartedAt, st.NextStart = 0, 0, time.Time{}, time.Time{}
+	st.UpdatedAt = now
+	return platform.WriteJSON(dbdir.Status(name), st)
+}
