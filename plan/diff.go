@@ -161,7 +161,7 @@ func (m *maker) bridges() {
 	for _, name := range sortedKeys(m.o.Bridges) {
 		ob := m.o.Bridges[name]
 		if ob.Owned && !declared[name] && !used[name] {
-			m.p.Changes = append(m.p.Changes, Change{Kind: KindBridge, Name: name, Action: Delete, Reasons: []string{"not in the configuration"}})
+			m.p.Changes = append(m.p.Changes, Change{Kind: KindBridge, Name: name, Action: Delete, Reasons: []string{m.goneReason()}})
 		}
 	}
 }
@@ -366,8 +366,16 @@ func (m *maker) unikernels() {
 			continue
 		}
 		ou := m.o.Unikernels[name]
-		m.p.Changes = append(m.p.Changes, Change{Kind: KindUnikernel, Name: name, Action: Delete, Prior: &ou, Reasons: []string{"not in the configuration"}})
+		m.p.Changes = append(m.p.Changes, Change{Kind: KindUnikernel, Name: name, Action: Delete, Prior: &ou, Reasons: []string{m.goneReason()}})
 	}
+}
+
+// goneReason is why something on the host is deleted.
+func (m *maker) goneReason() string {
+	if m.in.Destroy {
+		return "roost destroy"
+	}
+	return "not in the configuration"
 }
 
 // whyNotRunning explains a declared, applied unikernel without a live shim.

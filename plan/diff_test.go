@@ -390,8 +390,8 @@ func TestMake(t *testing.T) {
 			},
 			in: func(in *plan.Input) { in.Destroy = true },
 			want: []string{
-				"- bridge.service (not in the configuration)",
-				"- unikernel.web (not in the configuration)",
+				"- bridge.service (roost destroy)",
+				"- unikernel.web (roost destroy)",
 				"retained data",
 			},
 		},

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -26,7 +27,13 @@ func commands() []command {
 		{name: "validate", args: "[DIR] [-json]", short: "check the configuration without touching the host", run: runValidate},
 		{name: "fmt", args: "[-check] [-diff] [PATH|-]", short: "rewrite HCL files in canonical layout", run: runFmt},
 		{name: "inspect", args: "IMAGE [-json]", short: "show a Solo5 image's target, ABI version, devices and digest", run: runInspect},
+		{name: "plan", args: "[DIR]", short: "show what apply would change on this host", run: runPlan},
+		{name: "apply", args: "[DIR|PLANFILE]", short: "make the host equal to the configuration", run: runApply},
+		{name: "destroy", args: "[DIR]", short: "stop and remove everything roost runs (blocks are kept)", run: runDestroy},
+		{name: "status", args: "[NAME]", short: "show the unikernels' state, pids, restarts, resources", run: runStatus},
+		{name: "logs", args: "NAME", short: "print a unikernel's console output", run: runLogs},
 		{name: "version", short: "print roost's version", run: runVersion},
+		{name: "shim", run: runShim, hidden: true},
 	}
 }
 
@@ -192,4 +199,14 @@ func (g *globals) colorOK(w io.Writer) bool {
 	}
 	f, ok := w.(*os.File)
 	return ok && isTerminal(f)
+}
+
+// writeJSONLine writes v as one line of JSON (JSON lines, for log shippers
+// and scripts).
+func writeJSONLine(w io.Writer, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic("BUG: unencodable JSON line: " + err.Error())
+	}
+	w.Write(append(b, '\n'))
 }

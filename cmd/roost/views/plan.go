@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/roostd/roost/plan/planjson"
 )
@@ -137,4 +138,32 @@ func WriteProblems(w io.Writer, p *planjson.Plan, c Colors) {
 		}
 		fmt.Fprintf(w, "%sError:%s %s%s: %s\n", c.Red, c.Reset, pr.Resource, where, pr.Message)
 	}
+}
+
+var stepDone = map[string]string{
+	"create": "created", "start": "started", "update": "updated", "replace": "replaced", "delete": "destroyed",
+}
+
+// WriteStep prints one line for a step of apply: started steps are not
+// shown (steps run in parallel; a line per end reads better), finished ones
+// with their time, failures with the error.
+func WriteStep(w io.Writer, address, action, phase string, d time.Duration, err error, c Colors) {
+	switch phase {
+	case "done":
+		fmt.Fprintf(w, "%s: %s%s%s in %s\n", address, c.action(action), stepDone[action], c.Reset, roundDuration(d))
+	case "failed":
+		fmt.Fprintf(w, "%s: %sfailed%s after %s: %v\n", address, c.Red, c.Reset, roundDuration(d), err)
+	case "skipped":
+		fmt.Fprintf(w, "%s: %sskipped%s: %v\n", address, c.Yellow, c.Reset, err)
+	}
+}
+
+func roundDuration(d time.Duration) time.Duration {
+	switch {
+	case d >= time.Second:
+		return d.Round(10 * time.Millisecond)
+	case d >= time.Millisecond:
+		return d.Round(time.Millisecond)
+	}
+	return d.Round(time.Microsecond)
 }

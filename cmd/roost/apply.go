@@ -1,0 +1,255 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/roostd/roost/apply"
+	"github.com/roostd/roost/cmd/roost/views"
+	"github.com/roostd/roost/config"
+	"github.com/roostd/roost/plan"
+	"github.com/roostd/roost/plan/planjson"
+)
+
+const applyHelp = `
+Make the host equal to the configuration in DIR (default: the current
+directory): plan, show the plan, ask, and carry it out. Given a PLANFILE
+written by roost plan -out, apply exactly that plan, without asking, unless
+the configuration or the host changed since (then it is stale and refused).
+
+Steps run in dependency order, up to -parallelism at a time; a step that
+fails fails the steps that depend on it, not the others. Without
+-auto-approve apply asks on a terminal and refuses when standard input is
+not one. Exit status 0 when every step succeeded, 1 otherwise.`
+
+func runApply(ctx context.Context, g *globals, args []string) error {
+	fs := newFlagSet(g, "apply", "[DIR|PLANFILE] [-auto-approve] [-parallelism N] [-json] [-target NAME]... [-replace NAME]... [-allow-data-loss] [-lock-timeout D]", applyHelp)
+	var lf loadFlags
+	lf.register(fs)
+	var po planOptions
+	registerPlanFlags(fs, &po)
+	var ao applyOptions
+	ao.register(fs)
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	dir, err := dirArg(pos)
+	if err != nil {
+		return err
+	}
+	var saved *savedPlan
+	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
+		if saved, err = readSavedPlan(dir); err != nil {
+			return err
+		}
+		dir = saved.Dir
+		lf = loadFlags{vars: saved.Vars, varFiles: saved.VarFiles}
+		po.targets, po.replace, po.allowDataLoss = saved.Targets, saved.Replace, saved.AllowDataLoss
+		if g.dbdir == "" {
+			g.dbdir = saved.DBDir
+		}
+		ao.autoApprove = true
+	}
+	s, err := g.openSession(dir, &lf)
+	if err != nil {
+		return err
+	}
+	return s.applyPlan(ctx, &po, &ao, saved, false)
+}
+
+// applyOptions are the flags of apply and destroy.
+type applyOptions struct {
+	autoApprove bool
+	parallelism int
+	jsonOut     bool
+}
+
+func (ao *applyOptions) register(fs interface {
+	BoolVar(p *bool, name string, value bool, usage string)
+	IntVar(p *int, name string, value int, usage string)
+}) {
+	fs.BoolVar(&ao.autoApprove, "auto-approve", false, "apply without asking")
+	fs.IntVar(&ao.parallelism, "parallelism", 10, "how many steps may run at once")
+	fs.BoolVar(&ao.jsonOut, "json", false, "print the plan and each step as JSON lines")
+}
+
+// applyPlan takes the lock, plans, asks, and applies.
+func (s *session) applyPlan(ctx context.Context, po *planOptions, ao *applyOptions, saved *savedPlan, destroy bool) error {
+	g := s.g
+	unlock, err := s.lock(ctx, true, po.lockTimeout)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	p, err := s.makePlan(ctx, po, destroy)
+	if err != nil {
+		return err
+	}
+	jp := planjson.FromPlan(p)
+	colors := views.NewColors(g.colorOK(g.stdout))
+	if len(p.Problems) > 0 {
+		if ao.jsonOut {
+			writeJSONLine(g.stdout, map[string]any{"format_version": planjson.FormatVersion, "type": "plan", "plan": jp})
+		}
+		views.WriteProblems(g.stderr, jp, views.NewColors(g.colorOK(g.stderr)))
+		return fmt.Errorf("the host cannot run this configuration: %d problem%s; nothing was changed", len(p.Problems), plural(len(p.Problems)))
+	}
+	if saved != nil {
+		if err := checkFresh(saved, p); err != nil {
+			return err
+		}
+	}
+	if ao.jsonOut {
+		writeJSONLine(g.stdout, map[string]any{"format_version": planjson.FormatVersion, "type": "plan", "plan": jp})
+	} else {
+		views.WritePlan(g.stdout, jp, colors)
+	}
+	if p.Empty() {
+		return nil
+	}
+	if !ao.autoApprove {
+		if err := s.confirm(destroy); err != nil {
+			return err
+		}
+	}
+	var mu sync.Mutex // serializes progress lines
+	progress := func(e apply.Event) {
+		mu.Lock()
+		defer mu.Unlock()
+		if ao.jsonOut {
+			line := map[string]any{"format_version": planjson.FormatVersion, "type": "step", "address": e.Address,
+				"action": actionName(e.Action), "phase": e.Phase}
+			if e.Duration > 0 {
+				line["duration_ms"] = e.Duration.Milliseconds()
+			}
+			if e.Err != nil {
+				line["error"] = e.Err.Error()
+			}
+			writeJSONLine(g.stdout, line)
+			return
+		}
+		views.WriteStep(g.stdout, e.Address, actionName(e.Action), string(e.Phase), e.Duration, e.Err, colors)
+	}
+	if !ao.jsonOut {
+		fmt.Fprintln(g.stdout)
+	}
+	res, runErr := apply.Run(ctx, s.host, p, apply.Options{Parallelism: ao.parallelism, Progress: progress})
+	if err := apply.PruneImages(ctx, s.host); err != nil && runErr == nil {
+		runErr = fmt.Errorf("prune images: %w", err)
+	}
+	counts := map[plan.Action]int{}
+	failed := map[string]bool{}
+	for _, a := range res.Failed {
+		failed[a] = true
+	}
+	for _, a := range res.Skipped {
+		failed[a] = true
+	}
+	for _, c := range p.Changes {
+		if !failed[c.Address()] {
+			counts[c.Action]++
+		}
+	}
+	verb := "Apply"
+	if destroy {
+		verb = "Destroy"
+	}
+	summary := fmt.Sprintf("%d added, %d changed, %d replaced, %d destroyed", counts[plan.Create]+counts[plan.Start], counts[plan.Update], counts[plan.Replace], counts[plan.Delete])
+	if ao.jsonOut {
+		writeJSONLine(g.stdout, map[string]any{"format_version": planjson.FormatVersion, "type": "summary", "done": len(res.Done), "failed": len(res.Failed), "skipped": len(res.Skipped), "ok": runErr == nil})
+	} else if runErr == nil {
+		fmt.Fprintf(g.stdout, "\n%s%s complete!%s %s.\n", colors.Green, verb, colors.Reset, summary)
+	} else {
+		fmt.Fprintf(g.stdout, "\n%s%s failed:%s %s; %d failed, %d skipped.\n", colors.Red, verb, colors.Reset, summary, len(res.Failed), len(res.Skipped))
+	}
+	if runErr != nil {
+		return fmt.Errorf("%s failed: %d step%s failed, %d skipped", strings.ToLower(verb), len(res.Failed), plural(len(res.Failed)), len(res.Skipped))
+	}
+	return nil
+}
+
+func actionName(a plan.Action) string {
+	switch a {
+	case plan.Create:
+		return "create"
+	case plan.Start:
+		return "start"
+	case plan.Update:
+		return "update"
+	case plan.Replace:
+		return "replace"
+	case plan.Delete:
+		return "delete"
+	}
+	return a.String()
+}
+
+// errNotApproved ends apply when the operator did not answer yes.
+var errNotApproved = errors.New("apply cancelled")
+
+// confirm asks on a terminal; without one it refuses, since nobody can
+// answer.
+func (s *session) confirm(destroy bool) error {
+	g := s.g
+	f, ok := g.stdin.(*os.File)
+	if !ok || !isTerminal(f) {
+		return errors.New("standard input is not a terminal, so roost cannot ask for approval; review the plan and pass -auto-approve")
+	}
+	what := "perform these actions"
+	if destroy {
+		what = "destroy everything roost runs on this host"
+	}
+	fmt.Fprintf(g.stdout, "\nDo you want to %s?\n  Only 'yes' will be accepted to approve.\n\n  Enter a value: ", what)
+	line, _ := bufio.NewReader(g.stdin).ReadString('\n')
+	if strings.TrimSpace(line) != "yes" {
+		return errNotApproved
+	}
+	return nil
+}
+
+const destroyHelp = `
+Stop and remove everything roost runs on this host: unikernels, their taps,
+the bridges roost created, stored images. Block devices hold data and are
+kept unless -allow-data-loss is given. DIR (default: the current directory)
+names the data directory through its roost block; -dbdir or $ROOST_DBDIR
+do as well, and then the configuration need not be valid.`
+
+func runDestroy(ctx context.Context, g *globals, args []string) error {
+	fs := newFlagSet(g, "destroy", "[DIR] [-auto-approve] [-allow-data-loss] [-lock-timeout D]", destroyHelp)
+	var lf loadFlags
+	lf.register(fs)
+	var po planOptions
+	fs.BoolVar(&po.allowDataLoss, "allow-data-loss", false, "delete block devices too")
+	fs.DurationVar(&po.lockTimeout, "lock-timeout", 10*time.Second, "how long to wait for the data directory's lock")
+	var ao applyOptions
+	ao.register(fs)
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	dir, err := dirArg(pos)
+	if err != nil {
+		return err
+	}
+	cfg, diags := config.Load(dir, lf.options())
+	if diags.HasErrors() {
+		if g.dbdir == "" && os.Getenv("ROOST_DBDIR") == "" {
+			if err := g.printDiagnostics(diags, cfg.Files, "invalid configuration in "+dir); err != nil {
+				return fmt.Errorf("%w (destroy needs it only for the data directory: give -dbdir to destroy without it)", err)
+			}
+		}
+		cfg = nil
+	}
+	s, err := g.openHost(dir, cfg)
+	if err != nil {
+		return err
+	}
+	return s.applyPlan(ctx, &po, &ao, nil, true)
+}

@@ -1,0 +1,148 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/roostd/roost/platform"
+)
+
+const logsHelp = `
+Print a unikernel's console output (what its tender wrote to stdout and
+stderr), oldest first. The shim stores each line with the time it was
+written; -t shows it. -n N prints the last N lines; -f keeps printing new
+lines as they come (until interrupted), across restarts and log rotation.`
+
+func runLogs(ctx context.Context, g *globals, args []string) error {
+	fs := newFlagSet(g, "logs", "NAME [-f] [-n N] [-t]", logsHelp)
+	follow := fs.Bool("f", false, "follow: keep printing new lines")
+	n := fs.Int("n", -1, "print only the last `N` lines (default: all)")
+	stamps := fs.Bool("t", false, "show the time of each line")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		fs.Usage()
+		return errors.New("logs takes one unikernel NAME")
+	}
+	name := pos[0]
+	s, err := g.openHost(".", localConfig())
+	if err != nil {
+		return err
+	}
+	dbdir := s.dbdir
+	if _, err := os.Stat(dbdir.Unikernel(name)); err != nil {
+		return fmt.Errorf("no unikernel %q in %s", name, dbdir)
+	}
+	lines, offset, err := readConsole(dbdir, name)
+	if err != nil {
+		return err
+	}
+	if *n >= 0 && len(lines) > *n {
+		lines = lines[len(lines)-*n:]
+	}
+	w := bufio.NewWriter(g.stdout)
+	for _, l := range lines {
+		writeConsoleLine(w, l, *stamps)
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	if !*follow {
+		return nil
+	}
+	return followConsole(ctx, g.stdout, dbdir, name, offset, *stamps)
+}
+
+// readConsole returns the lines of console.log.1 and console.log, and the
+// size of console.log read.
+func readConsole(dbdir platform.DBDir, name string) ([][]byte, int64, error) {
+	var lines [][]byte
+	old, err := platform.ReadFileNoFollow(dbdir.ConsoleRotated(name))
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, 0, err
+	}
+	cur, err := platform.ReadFileNoFollow(dbdir.Console(name))
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, 0, err
+	}
+	for _, b := range [][]byte{old, cur} {
+		for len(b) > 0 {
+			line, rest, found := bytes.Cut(b, []byte("\n"))
+			if !found {
+				break // a partial last line: printed when complete
+			}
+			lines = append(lines, line)
+			b = rest
+		}
+	}
+	size := int64(len(cur))
+	if i := bytes.LastIndexByte(cur, '\n'); i+1 < len(cur) {
+		size = int64(i + 1)
+	}
+	return lines, size, nil
+}
+
+// writeConsoleLine prints a stored line "TIMESTAMP TEXT", with or without
+// its timestamp.
+func writeConsoleLine(w io.Writer, line []byte, stamps bool) {
+	if !stamps {
+		if _, rest, ok := bytes.Cut(line, []byte(" ")); ok && looksLikeStamp(line) {
+			line = rest
+		}
+	}
+	w.Write(line)
+	w.Write([]byte("\n"))
+}
+
+func looksLikeStamp(line []byte) bool {
+	stamp, _, _ := bytes.Cut(line, []byte(" "))
+	_, err := time.Parse(time.RFC3339Nano, string(stamp))
+	return err == nil
+}
+
+// followConsole prints lines appended to console.log after offset, and
+// starts over on a new file when the shim rotates it.
+func followConsole(ctx context.Context, w io.Writer, dbdir platform.DBDir, name string, offset int64, stamps bool) error {
+	t := time.NewTicker(200 * time.Millisecond)
+	defer t.Stop()
+	var partial []byte
+	for {
+		f, err := platform.OpenNoFollow(dbdir.Console(name), os.O_RDONLY, 0)
+		if err == nil {
+			fi, statErr := f.Stat()
+			if statErr == nil && fi.Size() < offset {
+				offset = 0 // rotated: a new, shorter file
+				partial = nil
+			}
+			if statErr == nil && fi.Size() > offset {
+				buf := make([]byte, fi.Size()-offset)
+				n, _ := f.ReadAt(buf, offset)
+				offset += int64(n)
+				data := append(partial, buf[:n]...)
+				for {
+					line, rest, found := bytes.Cut(data, []byte("\n"))
+					if !found {
+						break
+					}
+					writeConsoleLine(w, line, stamps)
+					data = rest
+				}
+				partial = append([]byte(nil), data...)
+			}
+			f.Close()
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}

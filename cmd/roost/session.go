@@ -1,0 +1,157 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/roostd/roost/config"
+	"github.com/roostd/roost/plan"
+	"github.com/roostd/roost/platform"
+	"github.com/roostd/roost/platform/shim"
+	"github.com/roostd/roost/platform/solo5"
+)
+
+// session is one command's view of a configuration and a host: the loaded
+// directory, the data directory and the platform Host.
+type session struct {
+	g     *globals
+	dir   string
+	cfg   *config.Config
+	dbdir platform.DBDir
+	host  *platform.Host
+}
+
+// openSession loads dir (printing its diagnostics; errors end the command)
+// and opens the host.
+func (g *globals) openSession(dir string, lf *loadFlags) (*session, error) {
+	cfg, diags := config.Load(dir, lf.options())
+	if err := g.printDiagnostics(diags, cfg.Files, "invalid configuration in "+dir); err != nil {
+		return nil, err
+	}
+	return g.openHost(dir, cfg)
+}
+
+// openHost opens the host for cfg (nil: no configuration).
+func (g *globals) openHost(dir string, cfg *config.Config) (*session, error) {
+	dbdir := platform.DBDir(g.dbdirFor(cfg))
+	var tenders []string
+	if cfg != nil {
+		tenders = cfg.Settings.Tenders
+	}
+	cmd, err := shimCommand()
+	if err != nil {
+		return nil, err
+	}
+	host, err := platform.NewHost(platform.Options{
+		DBDir:       dbdir,
+		ShimCommand: cmd,
+		Shims: platform.Shims{Start: shim.Start, WaitRunning: shim.WaitRunning,
+			Stop: shim.Stop, Reload: shim.Reload, Alive: shim.Alive},
+		TenderDirs: tenders,
+		Log:        g.logger(),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &session{g: g, dir: dir, cfg: cfg, dbdir: dbdir, host: host}, nil
+}
+
+// logger logs to stderr with -v, and nowhere otherwise.
+func (g *globals) logger() *slog.Logger {
+	if !g.verbose {
+		return slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// shimCommand is how platform starts `roost shim`: this executable, with
+// argv[0] "roost" (so that a test binary standing in for roost dispatches
+// it the same way).
+func shimCommand() ([]string, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("find roost's own executable: %w", err)
+	}
+	return []string{exe, "roost"}, nil
+}
+
+// lock takes the data directory's lock, creating the directory first when
+// exclusive (apply, destroy).
+func (s *session) lock(ctx context.Context, exclusive bool, timeout time.Duration) (func(), error) {
+	if exclusive {
+		if err := s.dbdir.Init(); err != nil {
+			return nil, err
+		}
+	} else if _, err := os.Stat(string(s.dbdir)); errors.Is(err, os.ErrNotExist) {
+		// Nothing to read yet: an empty host needs no lock.
+		return func() {}, nil
+	}
+	return platform.Lock(ctx, s.dbdir, exclusive, timeout)
+}
+
+// observe reads the host and looks up the tenders the configuration needs.
+func (s *session) observe(ctx context.Context) (*plan.Observed, error) {
+	o, err := s.host.Observe(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("observe host: %w", err)
+	}
+	if o.Tenders == nil {
+		o.Tenders = map[string]plan.TenderLookup{}
+	}
+	if s.cfg != nil {
+		for _, u := range s.cfg.Desired.Unikernels {
+			key := plan.TenderKey(u.Image.Target, u.Image.ABIVersion)
+			if _, ok := o.Tenders[key]; ok {
+				continue
+			}
+			if _, ok := solo5.ParseTarget(u.Image.Target); !ok {
+				continue
+			}
+			o.Tenders[key] = s.host.FindTender(ctx, u.Image.Target, u.Image.ABIVersion)
+		}
+	}
+	return o, nil
+}
+
+// planOptions are the flags that shape a plan.
+type planOptions struct {
+	targets, replace listFlag
+	allowDataLoss    bool
+	lockTimeout      time.Duration
+}
+
+// makePlan observes the host and plans; destroy plans the removal of
+// everything.
+func (s *session) makePlan(ctx context.Context, po *planOptions, destroy bool) (*plan.Plan, error) {
+	o, err := s.observe(ctx)
+	if err != nil {
+		return nil, err
+	}
+	in := plan.Input{
+		Observed:      o,
+		DBDir:         string(s.dbdir),
+		Targets:       po.targets,
+		Replace:       po.replace,
+		AllowDataLoss: po.allowDataLoss,
+		Destroy:       destroy,
+	}
+	if s.cfg != nil {
+		in.Desired = &s.cfg.Desired
+	}
+	p := plan.Make(in)
+	return p, nil
+}
+
+// absDir is dir made absolute, for saved plans.
+func absDir(dir string) string {
+	if abs, err := filepath.Abs(dir); err == nil {
+		return abs
+	}
+	return dir
+}
