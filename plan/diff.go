@@ -81,6 +81,7 @@ func (m *maker) checkHost() {
 		cpus[c] = true
 	}
 	var totalMem int64
+	tooBig := false
 	for _, u := range m.d.Unikernels {
 		addr := KindUnikernel + "." + u.Name
 		if t, ok := m.o.Tenders[TenderKey(u.Image.Target, u.Image.ABIVersion)]; !ok || t.Err != "" {
@@ -104,10 +105,11 @@ func (m *maker) checkHost() {
 		}
 		if m.o.Host.MemoryMiB > 0 && int64(u.MemoryMiB) > m.o.Host.MemoryMiB {
 			m.problem(u.Pos, addr, "memory %d MiB exceeds the host's %d MiB", u.MemoryMiB, m.o.Host.MemoryMiB)
+			tooBig = true
 		}
 		totalMem += int64(u.MemoryMiB)
 	}
-	if m.o.Host.MemoryMiB > 0 && totalMem > m.o.Host.MemoryMiB {
+	if m.o.Host.MemoryMiB > 0 && totalMem > m.o.Host.MemoryMiB && !tooBig {
 		m.problem(Pos{}, "host", "the unikernels declare %d MiB of memory in all; the host has %d MiB", totalMem, m.o.Host.MemoryMiB)
 	}
 	var growMiB int64

@@ -342,7 +342,27 @@ func TestMake(t *testing.T) {
 				"problem web.hcl:3: unikernel.web: cpu 7 does not exist on this host (online: 0,1)",
 				"problem web.hcl:3: unikernel.web: memory 8192 MiB exceeds the host's 4096 MiB",
 				"problem web.hcl:3: unikernel.spt: no Solo5 tender found: no solo5-spt.2 or solo5-spt speaking ABI version 2 in $PATH",
-				"problem host: the unikernels declare 8224 MiB of memory in all; the host has 4096 MiB",
+			},
+		},
+		{
+			name: "memory-in-all-over-host",
+			desired: func() *plan.Desired {
+				var us []plan.Unikernel
+				for i := range 3 {
+					u := web()
+					u.Name = fmt.Sprint("web-", i)
+					u.Nets = nil
+					u.MemoryMiB = 2048
+					us = append(us, u)
+				}
+				return &plan.Desired{Unikernels: us}
+			}(),
+			host: func(*plan.Desired) *plan.Observed { return emptyHost() },
+			want: []string{
+				"+ unikernel.web-0 (declared, never applied)",
+				"+ unikernel.web-1 (declared, never applied)",
+				"+ unikernel.web-2 (declared, never applied)",
+				"problem host: the unikernels declare 6144 MiB of memory in all; the host has 4096 MiB",
 			},
 		},
 		{

@@ -35,6 +35,9 @@ type EndError struct {
 
 func (e *EndError) Error() string { return e.Reason + tailText(e.Log, e.Tail) }
 
+// EndState is the shim's state when the tender ended.
+func (e *EndError) EndState() plan.State { return e.State }
+
 // Unwrap makes errors.Is(err, ErrEnded) hold.
 func (e *EndError) Unwrap() error { return ErrEnded }
 
