@@ -123,6 +123,12 @@ func Run(ctx context.Context, host Host, p *plan.Plan, opts Options) (Result, er
 			start := time.Now()
 			err := runStep(ctx, host, s.change, opts)
 			<-sem
+			if err == nil && startsTender(s.change) {
+				// Waiting for the tender to prove itself is no work: it
+				// does not hold a parallelism slot, so a hundred starts
+				// verify at once.
+				err = host.VerifyUnikernel(ctx, s.change.Name, opts.Verify)
+			}
 			d := time.Since(start)
 			mu.Lock()
 			if err != nil {
@@ -295,7 +301,13 @@ func startUnikernel(ctx context.Context, host Host, s *plan.Spec, opts Options) 
 			return err
 		}
 	}
-	return host.StartUnikernel(ctx, s, opts.Verify)
+	return host.StartUnikernel(ctx, s)
+}
+
+// startsTender reports whether c starts a tender that must then be
+// verified.
+func startsTender(c *plan.Change) bool {
+	return c.Kind == plan.KindUnikernel && (c.Action == plan.Create || c.Action == plan.Start || c.Action == plan.Replace)
 }
 
 // stopUnikernel stops a unikernel's shim and deletes the taps that next

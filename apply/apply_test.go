@@ -195,6 +195,7 @@ func TestRunReplaceAndUpdate(t *testing.T) {
 		"delete tap " + plan.TapName("web", "admin"),
 		"ensure tap " + plan.TapName("web", "service") + " web:service on br0",
 		"start web",
+		"verify web",
 		"prune image wwwwwwww",
 	}
 	if diff := cmp.Diff(want, h.lines()); diff != "" {

@@ -194,7 +194,16 @@ func (f *fakeHost) PruneImages(ctx context.Context, keep map[string]bool) error 
 	return nil
 }
 
-func (f *fakeHost) StartUnikernel(ctx context.Context, s *plan.Spec, verify time.Duration) error {
+// VerifyUnikernel is recorded but not counted as an operation in flight:
+// apply waits for it outside its parallelism bound.
+func (f *fakeHost) VerifyUnikernel(ctx context.Context, name string, window time.Duration) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.log = append(f.log, "verify "+name)
+	return f.failOn["verify "+name]
+}
+
+func (f *fakeHost) StartUnikernel(ctx context.Context, s *plan.Spec) error {
 	if err := f.op("start " + s.Name); err != nil {
 		return err
 	}

@@ -35,9 +35,12 @@ type Host interface {
 	// PruneImages removes stored images whose digest is not in keep.
 	PruneImages(ctx context.Context, keep map[string]bool) error
 
-	// StartUnikernel writes spec.json, starts the shim and waits until the
-	// tender has stayed up for verify.
-	StartUnikernel(ctx context.Context, spec *plan.Spec, verify time.Duration) error
+	// StartUnikernel writes spec.json and starts the shim.
+	StartUnikernel(ctx context.Context, spec *plan.Spec) error
+	// VerifyUnikernel waits until the tender has stayed up for window, or
+	// says how it ended. A tender that exited cleanly and is left ended by
+	// its policy counts as verified.
+	VerifyUnikernel(ctx context.Context, name string, window time.Duration) error
 	// UpdateUnikernel writes spec.json and has a running shim reload it
 	// (restart policy, stop timeout); the tender keeps running.
 	UpdateUnikernel(ctx context.Context, spec *plan.Spec) error

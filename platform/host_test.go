@@ -300,8 +300,11 @@ func TestUnikernelLifecycle(t *testing.T) {
 	h := newHost(t, platform.Options{ShimCommand: []string{"/bin/roost", "roost"}, Shims: shims.shims()})
 	spec := &plan.Spec{Name: "web", MemoryMiB: 32, StopTimeout: plan.Duration(3 * time.Second)}
 
-	if err := h.StartUnikernel(ctx, spec, time.Second); err != nil {
+	if err := h.StartUnikernel(ctx, spec); err != nil {
 		t.Fatalf("StartUnikernel = %v", err)
+	}
+	if err := h.VerifyUnikernel(ctx, "web", time.Second); err != nil {
+		t.Fatalf("VerifyUnikernel = %v", err)
 	}
 	fi, err := os.Lstat(h.DBDir().Unikernel("web"))
 	if err != nil || !fi.IsDir() || fi.Mode().Perm() != 0o700 {
@@ -348,7 +351,7 @@ func TestUnikernelLifecycle(t *testing.T) {
 
 func TestUnikernelWithoutShims(t *testing.T) {
 	h := newHost(t, platform.Options{})
-	err := h.StartUnikernel(context.Background(), &plan.Spec{Name: "web"}, time.Second)
+	err := h.StartUnikernel(context.Background(), &plan.Spec{Name: "web"})
 	if !errors.Is(err, errors.ErrUnsupported) {
 		t.Errorf("StartUnikernel without shim functions = %v, want errors.ErrUnsupported", err)
 	}

@@ -11,17 +11,18 @@ import (
 	"github.com/roostd/roost/plan"
 )
 
-// StartUnikernel writes spec.json of spec.Name, starts its shim and waits
-// until the shim reports a tender that has stayed up for verify.
-func (h *Host) StartUnikernel(ctx context.Context, spec *plan.Spec, verify time.Duration) error {
-	if err := h.startUnikernel(ctx, spec, verify); err != nil {
+// StartUnikernel writes spec.json of spec.Name and starts its shim. It
+// returns once the shim holds its lock; VerifyUnikernel tells whether the
+// tender stays up.
+func (h *Host) StartUnikernel(ctx context.Context, spec *plan.Spec) error {
+	if err := h.startUnikernel(ctx, spec); err != nil {
 		return fmt.Errorf("start unikernel %s: %w", spec.Name, err)
 	}
 	return nil
 }
 
-func (h *Host) startUnikernel(ctx context.Context, spec *plan.Spec, verify time.Duration) error {
-	if h.shims.Start == nil || h.shims.WaitRunning == nil {
+func (h *Host) startUnikernel(ctx context.Context, spec *plan.Spec) error {
+	if h.shims.Start == nil {
 		return errNoShims
 	}
 	if len(h.shimCommand) < 2 {
@@ -30,16 +31,23 @@ func (h *Host) startUnikernel(ctx context.Context, spec *plan.Spec, verify time.
 	if err := h.writeSpec(spec); err != nil {
 		return err
 	}
-	if _, err := h.shims.Start(ctx, h.shimCommand, h.dbdir, spec.Name); err != nil {
-		return err
+	_, err := h.shims.Start(ctx, h.shimCommand, h.dbdir, spec.Name)
+	return err
+}
+
+// VerifyUnikernel waits until the shim of name reports a tender that has
+// stayed up for window (counted from the tender's start), or says how it
+// ended. A tender that ran to completion and that its policy leaves ended
+// (a job under "never" or "on-failure" that exits 0) did what it was
+// started for: that is success.
+func (h *Host) VerifyUnikernel(ctx context.Context, name string, window time.Duration) error {
+	if h.shims.WaitRunning == nil {
+		return errNoShims
 	}
-	err := h.shims.WaitRunning(ctx, h.dbdir, spec.Name, verify)
-	// A tender that ran to completion and that its policy leaves ended
-	// (a job under "never" or "on-failure" that exits 0) did what it was
-	// started for.
+	err := h.shims.WaitRunning(ctx, h.dbdir, name, window)
 	var ended interface{ EndState() plan.State }
 	if errors.As(err, &ended) && ended.EndState() == plan.StateExited {
-		h.log.Info("unikernel ran to completion during the verify window", "name", spec.Name)
+		h.log.Info("unikernel ran to completion during the verify window", "name", name)
 		return nil
 	}
 	return err

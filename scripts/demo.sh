@@ -41,12 +41,15 @@ trap cleanup EXIT
 
 # Real Solo5 when it is there and a real image is given; the simulator
 # otherwise, and say so.
+GUEST=192.0.2.2
 if command -v solo5-hvt >/dev/null && [ -n "${ROOST_DEMO_NET_IMAGE:-}" ]; then
+  # Solo5's tests/test_net serves ping on 10.0.0.2/24 on device service0.
   echo "demo: using the real $(command -v solo5-hvt) and $ROOST_DEMO_NET_IMAGE"
   cp "$ROOST_DEMO_NET_IMAGE" "$WORK/images/web.hvt"
   DEV=$("$ROOST" inspect -json "$WORK/images/web.hvt" | sed -n 's/.*"name": "\(.*\)",/\1/p' | head -1)
   sed -i "s/net \"service\" {}/net \"$DEV\" { bridge = \"service\" }/" "$WORK/net.hcl"
-  sed -i 's|--ipv4=${cidrhost(local.prefix, 2)}/24", "--ipv4-gateway=${cidrhost(local.prefix, 1)}|verbose|' "$WORK/net.hcl"
+  sed -i 's|argv   = .*|argv   = ["verbose"]|; s|192.0.2.0/24|10.0.0.0/24|' "$WORK/net.hcl"
+  GUEST=10.0.0.2
 else
   ln -s "$SIM" "$TENDERS/solo5-hvt"
   ln -s "$SIM" "$TENDERS/solo5-spt"
@@ -79,7 +82,7 @@ bold "roost apply: make it so"
 run "${R[@]}" apply -auto-approve "$WORK"
 
 bold "The host side of the bridge can reach the unikernel"
-run ip netns exec "$NS" ping -c 3 -i 0.2 -W 1 192.0.2.2 || true
+run ip netns exec "$NS" ping -c 3 -i 0.2 -W 1 "$GUEST" || true
 
 bold "roost status"
 run "${R[@]}" status
