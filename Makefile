@@ -42,8 +42,11 @@ fuzz:
 
 test: lint examples unit integration fuzz
 
+# Loading (config), and as root the apply of 100 unikernels against the
+# floor of tap + fork/exec without roost, and plan with 100 running.
 bench: build
-	$(GO) test -run '^$$' -bench . -benchtime 20x -count 5 ./config ./platform/solo5
+	$(GO) test -run '^$$' -bench . -benchtime 20x -count 5 ./config
+	$(GO) test -tags integration -run '^$$' -bench LiveApply100 -benchtime 5x -timeout 20m ./cmd/roost
 
 demo: examples
 	./scripts/demo.sh

@@ -77,7 +77,9 @@ func WriteJSON(path string, v any) error {
 	if err := rejectSymlinkIfExists(path); err != nil {
 		return err
 	}
-	if err := renameio.WriteFile(path, append(b, '\n'), 0o600); err != nil {
+	// The temporary file goes next to path: renameio would otherwise
+	// probe $TMPDIR first, an extra file created and removed per write.
+	if err := renameio.WriteFile(path, append(b, '\n'), 0o600, renameio.WithTempDir(filepath.Dir(path))); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"regexp"
+	"sync"
 	"time"
 
 	"github.com/roostd/roost/plan"
@@ -41,13 +42,15 @@ type Options struct {
 // the JSON helpers), so platform cannot import it; whoever builds the Host
 // (cmd/roost) fills this in:
 //
-//	platform.Shims{Start: shim.Start, WaitRunning: shim.WaitRunning,
+//	platform.Shims{Spawn: shim.Spawn, WaitRunning: shim.WaitRunning,
 //		Stop: shim.Stop, Reload: shim.Reload, Alive: shim.Alive}
 //
 // A nil function makes the operations that need it fail with an error
 // wrapping errors.ErrUnsupported.
 type Shims struct {
-	Start       func(ctx context.Context, command []string, dbdir DBDir, name string) (pid int, err error)
+	// Spawn starts a shim and returns at once with a function that waits
+	// until it has taken its lock.
+	Spawn       func(ctx context.Context, command []string, dbdir DBDir, name string) (wait func(context.Context) (pid int, err error), err error)
 	WaitRunning func(ctx context.Context, dbdir DBDir, name string, window time.Duration) error
 	Stop        func(ctx context.Context, dbdir DBDir, name string, timeout time.Duration) error
 	Reload      func(dbdir DBDir, name string) error
@@ -60,6 +63,11 @@ type Shims struct {
 // what is gone, succeeds. A Host is safe for concurrent use; its methods
 // on different resources may run in parallel.
 type Host struct {
+	mu sync.Mutex // guards spawned
+	// spawned holds, by unikernel, the wait of a shim StartUnikernel
+	// spawned and VerifyUnikernel has not waited for yet.
+	spawned map[string]func(context.Context) (int, error)
+
 	dbdir       DBDir
 	shimCommand []string
 	shims       Shims

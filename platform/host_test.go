@@ -29,7 +29,7 @@ var _ apply.Host = (*platform.Host)(nil)
 
 // Shims holds package shim's functions as they are.
 var _ = platform.Shims{
-	Start:       shim.Start,
+	Spawn:       shim.Spawn,
 	WaitRunning: shim.WaitRunning,
 	Stop:        shim.Stop,
 	Reload:      shim.Reload,
@@ -261,15 +261,15 @@ func (f *fakeShims) record(format string, args ...any) {
 
 func (f *fakeShims) shims() platform.Shims {
 	return platform.Shims{
-		Start: func(ctx context.Context, command []string, dbdir platform.DBDir, name string) (int, error) {
+		Spawn: func(ctx context.Context, command []string, dbdir platform.DBDir, name string) (func(context.Context) (int, error), error) {
 			if _, err := os.Stat(dbdir.Spec(name)); err != nil {
-				return 0, fmt.Errorf("no spec: %w", err)
+				return nil, fmt.Errorf("no spec: %w", err)
 			}
 			f.record("start %s %q", name, command)
 			f.mu.Lock()
 			f.alive[name] = true
 			f.mu.Unlock()
-			return 42, nil
+			return func(context.Context) (int, error) { f.record("started %s", name); return 42, nil }, nil
 		},
 		WaitRunning: func(ctx context.Context, dbdir platform.DBDir, name string, window time.Duration) error {
 			f.record("wait %s %s", name, window)
@@ -340,6 +340,7 @@ func TestUnikernelLifecycle(t *testing.T) {
 	}
 	want := []string{
 		`start web ["/bin/roost" "roost"]`,
+		"started web",
 		"wait web 1s",
 		"reload web",
 		"stop web 5s", // stop_timeout 3s, and 2s for the shim

@@ -12,8 +12,9 @@ import (
 )
 
 // StartUnikernel writes spec.json of spec.Name and starts its shim. It
-// returns once the shim holds its lock; VerifyUnikernel tells whether the
-// tender stays up.
+// returns as soon as the shim process exists; VerifyUnikernel waits for it
+// to take its lock and tells whether the tender stays up. Splitting the two
+// lets apply start many shims while earlier ones are still starting.
 func (h *Host) StartUnikernel(ctx context.Context, spec *plan.Spec) error {
 	if err := h.startUnikernel(ctx, spec); err != nil {
 		return fmt.Errorf("start unikernel %s: %w", spec.Name, err)
@@ -22,7 +23,7 @@ func (h *Host) StartUnikernel(ctx context.Context, spec *plan.Spec) error {
 }
 
 func (h *Host) startUnikernel(ctx context.Context, spec *plan.Spec) error {
-	if h.shims.Start == nil {
+	if h.shims.Spawn == nil {
 		return errNoShims
 	}
 	if len(h.shimCommand) < 2 {
@@ -31,8 +32,17 @@ func (h *Host) startUnikernel(ctx context.Context, spec *plan.Spec) error {
 	if err := h.writeSpec(spec); err != nil {
 		return err
 	}
-	_, err := h.shims.Start(ctx, h.shimCommand, h.dbdir, spec.Name)
-	return err
+	wait, err := h.shims.Spawn(ctx, h.shimCommand, h.dbdir, spec.Name)
+	if err != nil {
+		return err
+	}
+	h.mu.Lock()
+	if h.spawned == nil {
+		h.spawned = map[string]func(context.Context) (int, error){}
+	}
+	h.spawned[spec.Name] = wait
+	h.mu.Unlock()
+	return nil
 }
 
 // VerifyUnikernel waits until the shim of name reports a tender that has
@@ -43,6 +53,15 @@ func (h *Host) startUnikernel(ctx context.Context, spec *plan.Spec) error {
 func (h *Host) VerifyUnikernel(ctx context.Context, name string, window time.Duration) error {
 	if h.shims.WaitRunning == nil {
 		return errNoShims
+	}
+	h.mu.Lock()
+	wait := h.spawned[name]
+	delete(h.spawned, name)
+	h.mu.Unlock()
+	if wait != nil {
+		if _, err := wait(ctx); err != nil {
+			return fmt.Errorf("start unikernel %s: %w", name, err)
+		}
 	}
 	err := h.shims.WaitRunning(ctx, h.dbdir, name, window)
 	var ended interface{ EndState() plan.State }

@@ -124,8 +124,8 @@ func (s *session) applyPlan(ctx context.Context, po *planOptions, ao *applyOptio
 		mu.Lock()
 		defer mu.Unlock()
 		if ao.jsonOut {
-			line := map[string]any{"format_version": planjson.FormatVersion, "type": "step", "address": e.Address,
-				"action": actionName(e.Action), "phase": e.Phase}
+			line := map[string]any{"format_version": planjson.FormatVersion, "type": "step", "time": time.Now().UTC().Format(time.RFC3339Nano),
+				"address": e.Address, "action": actionName(e.Action), "phase": e.Phase}
 			if e.Duration > 0 {
 				line["duration_ms"] = e.Duration.Milliseconds()
 			}

@@ -95,7 +95,7 @@ func runFmt(ctx context.Context, g *globals, args []string) error {
 		if err != nil {
 			return err
 		}
-		if err := renameio.WriteFile(name, out, fi.Mode().Perm()); err != nil {
+		if err := renameio.WriteFile(name, out, fi.Mode().Perm(), renameio.WithTempDir(filepath.Dir(name))); err != nil {
 			return fmt.Errorf("write %s: %w", name, err)
 		}
 	}

@@ -46,8 +46,8 @@ var (
 
 // simTenders builds roost-simtender once and returns a directory holding
 // it as solo5-hvt and solo5-spt.
-func simTenders(t *testing.T) string {
-	t.Helper()
+func simTenders(tb testing.TB) string {
+	tb.Helper()
 	simOnce.Do(func() {
 		simDir, simErr = os.MkdirTemp("", "roost-simtender-")
 		if simErr != nil {
@@ -66,7 +66,7 @@ func simTenders(t *testing.T) string {
 		}
 	})
 	if simErr != nil {
-		t.Fatal(simErr)
+		tb.Fatal(simErr)
 	}
 	return simDir
 }

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/google/renameio/v2"
@@ -100,7 +101,7 @@ func runPlan(ctx context.Context, g *globals, args []string) error {
 		if err != nil {
 			return err
 		}
-		if err := renameio.WriteFile(*out, append(b, '\n'), 0o600); err != nil {
+		if err := renameio.WriteFile(*out, append(b, '\n'), 0o600, renameio.WithTempDir(filepath.Dir(*out))); err != nil {
 			return fmt.Errorf("save plan: %w", err)
 		}
 		if !*jsonOut {

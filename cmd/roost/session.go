@@ -51,7 +51,7 @@ func (g *globals) openHost(dir string, cfg *config.Config) (*session, error) {
 	host, err := platform.NewHost(platform.Options{
 		DBDir:       dbdir,
 		ShimCommand: cmd,
-		Shims: platform.Shims{Start: shim.Start, WaitRunning: shim.WaitRunning,
+		Shims: platform.Shims{Spawn: shim.Spawn, WaitRunning: shim.WaitRunning,
 			Stop: shim.Stop, Reload: shim.Reload, Alive: shim.Alive},
 		TenderDirs: tenders,
 		Log:        g.logger(),

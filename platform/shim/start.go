@@ -26,24 +26,37 @@ const startTimeout = 10 * time.Second
 // ended). It fails with ErrRunning if a shim is alive for name already, and
 // with the tail of shim.log if the shim exits before it got that far.
 func Start(ctx context.Context, command []string, dbdir platform.DBDir, name string) (pid int, err error) {
+	wait, err := Spawn(ctx, command, dbdir, name)
+	if err != nil {
+		return 0, err
+	}
+	return wait(ctx)
+}
+
+// Spawn is the first half of Start: it starts the shim process and returns
+// at once, with a function that does the second half (waits until the shim
+// holds shim.lock and has written its first status, or says why not). A
+// caller starting many shims spawns them all, then waits: the shims' own
+// start-up overlaps.
+func Spawn(ctx context.Context, command []string, dbdir platform.DBDir, name string) (wait func(context.Context) (int, error), err error) {
 	if len(command) < 2 {
-		return 0, fmt.Errorf("start shim of %s: command %q: want the executable and argv[0]", name, command)
+		return nil, fmt.Errorf("start shim of %s: command %q: want the executable and argv[0]", name, command)
 	}
 	alive, pid, err := Alive(dbdir, name)
 	if err != nil {
-		return 0, fmt.Errorf("start shim of %s: %w", name, err)
+		return nil, fmt.Errorf("start shim of %s: %w", name, err)
 	}
 	if alive {
-		return 0, fmt.Errorf("start shim of %s: %w (pid %d)", name, ErrRunning, pid)
+		return nil, fmt.Errorf("start shim of %s: %w (pid %d)", name, ErrRunning, pid)
 	}
 	logf, err := platform.OpenNoFollow(dbdir.ShimLog(name), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
-		return 0, fmt.Errorf("start shim of %s: %w", name, err)
+		return nil, fmt.Errorf("start shim of %s: %w", name, err)
 	}
 	defer logf.Close()
 	devnull, err := os.Open(os.DevNull)
 	if err != nil {
-		return 0, fmt.Errorf("start shim of %s: %w", name, err)
+		return nil, fmt.Errorf("start shim of %s: %w", name, err)
 	}
 	defer devnull.Close()
 	cmd := &exec.Cmd{
@@ -58,9 +71,8 @@ func Start(ctx context.Context, command []string, dbdir platform.DBDir, name str
 		SysProcAttr: &syscall.SysProcAttr{Setsid: true},
 	}
 	if err := cmd.Start(); err != nil {
-		return 0, fmt.Errorf("start shim of %s: %w", name, err)
+		return nil, fmt.Errorf("start shim of %s: %w", name, err)
 	}
-	pid = cmd.Process.Pid
 
 	// The shim is our child until it exits, and this goroutine reaps it
 	// then, so that a long-lived caller (watch) keeps no zombie. It
@@ -76,6 +88,13 @@ func Start(ctx context.Context, command []string, dbdir platform.DBDir, name str
 		close(exited)
 	}()
 
+	return func(ctx context.Context) (int, error) { return waitStarted(ctx, cmd, exited, dbdir, name) }, nil
+}
+
+// waitStarted waits until the shim cmd holds shim.lock and has written
+// its first status, or has exited; exited is closed when it has.
+func waitStarted(ctx context.Context, cmd *exec.Cmd, exited <-chan struct{}, dbdir platform.DBDir, name string) (int, error) {
+	pid := cmd.Process.Pid
 	deadline := time.NewTimer(startTimeout)
 	defer deadline.Stop()
 	tick := time.NewTicker(pollInterval)

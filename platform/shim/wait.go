@@ -59,8 +59,16 @@ func WaitRunning(ctx context.Context, dbdir platform.DBDir, name string, window 
 		start uint64
 	}
 	var seen tenderID
-	tick := time.NewTicker(pollInterval)
-	defer tick.Stop()
+	// Polling costs: a hundred unikernels verified at once, each looked at
+	// every few milliseconds, would keep a small host's CPUs busy. So the
+	// interval grows while the shim starts, and once the tender runs the
+	// looks are maxRunningPoll apart up to the end of its window: a tender
+	// that dies within it is then in backoff, failed or exited, or
+	// restarted under another pid.
+	delay := time.Millisecond
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	<-timer.C
 	for {
 		// The lock first: a shim writes its last status before it
 		// releases the lock, so a released lock means a final status.
@@ -95,17 +103,30 @@ func WaitRunning(ctx context.Context, dbdir platform.DBDir, name string, window 
 				return e
 			}
 			seen = id
-			if time.Since(st.StartedAt) >= window {
+			left := window - time.Since(st.StartedAt)
+			if left <= 0 {
 				return nil
 			}
+			delay = min(left, maxRunningPoll)
+		default:
+			delay = min(2*delay, maxPoll)
 		}
+		timer.Reset(delay)
 		select {
-		case <-tick.C:
+		case <-timer.C:
 		case <-ctx.Done():
 			return fmt.Errorf("wait for %s: %w", name, ctx.Err())
 		}
 	}
 }
+
+// maxPoll bounds the growing interval of WaitRunning's looks at a shim
+// that has not started its tender yet; maxRunningPoll the interval once it
+// has, which is also how late a death within the window is noticed.
+const (
+	maxPoll        = 20 * time.Millisecond
+	maxRunningPoll = 50 * time.Millisecond
+)
 
 // endError describes the end of the tender that st records.
 func endError(dbdir platform.DBDir, name string, st *plan.Status) *EndError {
