@@ -329,6 +329,12 @@ func (m *maker) unikernels() {
 			c.Action = Replace
 			c.Fields = fields
 			c.Reasons = []string{"replacement requested with -replace"}
+		case ended && len(missingTaps(spec, m.o.Taps)) > 0:
+			// Its tap went away (by hand, say) and the tender ended for
+			// that: host drift, not its restart policy.
+			c.Action = Replace
+			c.Fields = fields
+			c.Reasons = missingTaps(spec, m.o.Taps)
 		case ended:
 			if len(fields) > 0 {
 				// Only fields that update in place changed: record them,

@@ -222,6 +222,20 @@ func TestMake(t *testing.T) {
 			want: []string{"-/+ unikernel.web (replacement requested with -replace)"},
 		},
 		{
+			name:    "failed-after-its-tap-vanished-is-drift",
+			desired: desired(web()),
+			host: func(d *plan.Desired) *plan.Observed {
+				o := converged(d)
+				u := o.Unikernels["web"]
+				u.ShimAlive, u.TenderAlive = false, false
+				u.Status = &plan.Status{State: plan.StateFailed, BootID: "boot-1", LastExit: &plan.Exit{Code: &code1}}
+				o.Unikernels["web"] = u
+				o.Taps = map[string]plan.ObservedTap{}
+				return o
+			},
+			want: []string{"-/+ unikernel.web (tap " + plan.TapName("web", "service") + " of net \"service\" missing)"},
+		},
+		{
 			name:    "tap-missing-replaces",
 			desired: desired(web()),
 			host: func(d *plan.Desired) *plan.Observed {

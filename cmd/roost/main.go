@@ -34,16 +34,20 @@ func startProfile() func() {
 	}
 }
 
-func main() {
+func main() { os.Exit(run()) }
+
+// run is roost as a process: os.Args, the standard streams, and SIGINT
+// and SIGTERM ending the context. Tests that stand in for the roost binary
+// call it too.
+func run() int {
 	if len(os.Args) > 1 && os.Args[1] == "shim" {
 		// The shim handles its own signals: SIGTERM means stop the
 		// tender, not die.
-		os.Exit(Main(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+		return Main(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	stopProfile := startProfile()
-	code := Main(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
-	stopProfile()
-	stop()
-	os.Exit(code)
+	defer stopProfile()
+	return Main(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 }

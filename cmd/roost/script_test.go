@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"flag"
 	"os"
@@ -19,9 +18,7 @@ var update = flag.Bool("update", false, "rewrite testscript and golden files wit
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"roost": func() {
-			os.Exit(Main(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
-		},
+		"roost": func() { os.Exit(run()) },
 	})
 }
 
