@@ -169,6 +169,15 @@ func (s *session) applyPlan(ctx context.Context, po *planOptions, ao *applyOptio
 	} else {
 		fmt.Fprintf(g.stdout, "\n%s%s failed:%s %s; %d failed, %d skipped.\n", colors.Red, verb, colors.Reset, summary, len(res.Failed), len(res.Skipped))
 	}
+	result := "ok"
+	if runErr != nil {
+		result = "failed"
+	}
+	if s.cfg != nil && !destroy {
+		p := provenance{Dir: absDir(s.dir), AppliedAt: time.Now().UTC(), By: "roost apply", Result: result}
+		p.Commit, _ = config.GitCommit(s.dir)
+		writeProvenance(s.dbdir, p)
+	}
 	if runErr != nil {
 		return fmt.Errorf("%s failed: %d step%s failed, %d skipped", strings.ToLower(verb), len(res.Failed), plural(len(res.Failed)), len(res.Skipped))
 	}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/roostd/roost/internal/netnstest"
 	"github.com/roostd/roost/internal/solo5test"
+	"github.com/roostd/roost/plan"
 	"github.com/roostd/roost/platform/solo5"
 	"github.com/vishvananda/netlink"
 )
@@ -170,4 +171,82 @@ func TestFloorHelper(t *testing.T) {
 		}
 	}
 	fmt.Printf("floor-ns %d\n", time.Since(start).Nanoseconds())
+}
+
+// BenchmarkLiveWatchLatency measures, with roost watch running, the time
+// from writing a new file that declares a unikernel to its tender running
+// (the tender's start time in status.json against the write), 20 times,
+// and reports the median.
+//
+//	go test -tags integration -run '^$' -bench LiveWatchLatency -benchtime 1x ./cmd/roost
+func BenchmarkLiveWatchLatency(b *testing.B) {
+	for range b.N {
+		h := newLiveHost(b)
+		h.image("web.hvt", solo5test.Spec{Devices: []solo5.Device{solo5test.Net("service")}, Behaviour: "serve"})
+		h.write("bridge.hcl", bridgeOnly)
+		w := h.watch("-resync", "1h")
+		var lat []time.Duration
+		for i := range 20 {
+			name := fmt.Sprintf("w%d", i)
+			written := time.Now()
+			h.save(name+".hcl", webUnikernel(name, fmt.Sprintf("192.0.2.%d", 10+i)))
+			st := h.waitStatus(name, "running", func(s plan.Status) bool { return s.State == plan.StateRunning })
+			lat = append(lat, st.StartedAt.Sub(written))
+			time.Sleep(300 * time.Millisecond) // let the pass end: each write its own pass
+		}
+		w.stop()
+		b.ReportMetric(float64(median(lat).Microseconds())/1000, "write-to-running-ms")
+		b.Logf("write to running: %v", lat)
+	}
+}
+
+// BenchmarkLiveWatchIdle converges 100 unikernels under roost watch, then
+// measures watch's CPU time over 60 s of nothing happening (two periodic
+// resyncs included) as a share of one core, and its resident memory.
+//
+//	go test -tags integration -run '^$' -bench LiveWatchIdle -benchtime 1x ./cmd/roost
+func BenchmarkLiveWatchIdle(b *testing.B) {
+	for range b.N {
+		h := newLiveHost(b)
+		h.image("u.hvt", solo5test.Spec{Devices: []solo5.Device{solo5test.Net("service")}, Behaviour: "serve"})
+		h.write("main.hcl", fleetConfig(100))
+		w := h.watch()
+		w.waitFor("100 unikernels", func(e map[string]any) bool { return e["type"] == "pass" && e["result"] == "ok" })
+		time.Sleep(2 * time.Second) // the echoes of the first pass
+		pid := w.cmd.Process.Pid
+		cpu0 := procCPU(b, pid)
+		start := time.Now()
+		time.Sleep(60 * time.Second)
+		used := procCPU(b, pid) - cpu0
+		share := float64(used) / float64(time.Since(start)) * 100
+		rss := procRSS(b, pid)
+		w.stop()
+		b.ReportMetric(share, "idle-cpu-%")
+		b.ReportMetric(float64(rss)/(1<<20), "rss-MiB")
+	}
+}
+
+func procCPU(tb testing.TB, pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+2:]))
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(ut+st) * 10 * time.Millisecond // 100 ticks per second
+}
+
+func procRSS(tb testing.TB, pid int) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "VmRSS:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
 }

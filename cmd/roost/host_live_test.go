@@ -30,7 +30,7 @@ import (
 // (this test binary, dispatched as "roost" by testscript) inside the
 // namespace.
 type liveHost struct {
-	t       *testing.T
+	t       testing.TB
 	ns      *netnstest.NS
 	dir     string // configuration
 	dbdir   platform.DBDir
@@ -71,7 +71,7 @@ func simTenders(tb testing.TB) string {
 	return simDir
 }
 
-func newLiveHost(t *testing.T) *liveHost {
+func newLiveHost(t testing.TB) *liveHost {
 	t.Helper()
 	ns := netnstest.New(t)
 	h := &liveHost{t: t, ns: ns, dir: t.TempDir(), dbdir: platform.DBDir(filepath.Join(t.TempDir(), "db")), tenders: simTenders(t)}

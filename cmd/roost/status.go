@@ -26,9 +26,12 @@ directory, or /var/lib/roost.`
 // statusJSON is the -json output of roost status: format_version and one
 // entry per unikernel, sorted by name.
 type statusJSON struct {
-	FormatVersion string          `json:"format_version"`
-	DBDir         string          `json:"dbdir"`
-	Unikernels    []unikernelJSON `json:"unikernels"`
+	FormatVersion string `json:"format_version"`
+	DBDir         string `json:"dbdir"`
+	// Applied says which configuration the host was last brought to
+	// (dbdir/applied.json), if any.
+	Applied    *provenance     `json:"applied,omitempty"`
+	Unikernels []unikernelJSON `json:"unikernels"`
 }
 
 // unikernelJSON is one unikernel's status. State is the shim's state
@@ -80,6 +83,10 @@ func runStatus(ctx context.Context, g *globals, args []string) error {
 		return fmt.Errorf("observe host: %w", err)
 	}
 	out := statusJSON{FormatVersion: views.FormatVersion, DBDir: string(s.dbdir), Unikernels: []unikernelJSON{}}
+	var prov provenance
+	if platform.ReadJSON(provenanceFile(s.dbdir), &prov) == nil {
+		out.Applied = &prov
+	}
 	names := make([]string, 0, len(o.Unikernels))
 	for n := range o.Unikernels {
 		if len(pos) == 0 || n == pos[0] {
@@ -99,6 +106,9 @@ func runStatus(ctx context.Context, g *globals, args []string) error {
 	if len(pos) == 1 {
 		writeStatusDetail(g.stdout, out.Unikernels[0])
 		return nil
+	}
+	if out.Applied != nil {
+		fmt.Fprintln(g.stdout, provenanceText(out.Applied))
 	}
 	if len(out.Unikernels) == 0 {
 		fmt.Fprintf(g.stdout, "No unikernels in %s.\n", s.dbdir)
@@ -211,6 +221,22 @@ func writeStatusDetail(w io.Writer, u unikernelJSON) {
 		fmt.Fprintf(tw, "net %s\ttap %s on %s: rx %s (%d packets), tx %s (%d packets)\n", t.Device, t.Name, t.Bridge, bytesText(t.RxBytes), t.RxPackets, bytesText(t.TxBytes), t.TxPackets)
 	}
 	tw.Flush()
+}
+
+// provenanceText says which configuration the host was last brought to.
+func provenanceText(p *provenance) string {
+	s := "Configuration: " + p.Dir
+	if p.Commit != "" {
+		s += " at commit " + p.Commit[:min(12, len(p.Commit))]
+	}
+	s += fmt.Sprintf(", applied %s ago by %s", shortDuration(time.Since(p.AppliedAt)), p.By)
+	if p.Generation > 0 {
+		s += fmt.Sprintf(" (generation %d)", p.Generation)
+	}
+	if p.Result != "ok" {
+		s += ", with failures"
+	}
+	return s + "."
 }
 
 func lastExitShort(e *plan.Exit) string {

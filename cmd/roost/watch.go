@@ -159,7 +159,8 @@ func runWatch(ctx context.Context, g *globals, args []string) error {
 			metrics.observe(dir, e)
 			out.event(e)
 			if e.Type == "pass" && e.Result != "invalid" && e.Result != "noop" && e.Generation > 0 {
-				writeProvenance(s.dbdir, dir, e)
+				writeProvenance(s.dbdir, provenance{Dir: dir, Commit: e.Commit, Generation: e.Generation,
+					AppliedAt: e.Time.UTC(), By: "roost watch", Result: e.Result})
 			}
 		},
 	}
@@ -236,21 +237,24 @@ func serveMetrics(ctx context.Context, addr string, m *watchMetrics, out *watchO
 	return nil
 }
 
-// provenance is dbdir/applied.json: what configuration the host was last
-// brought to by watch, for roost status.
+// provenance is dbdir/applied.json: which configuration the host was
+// last brought to, when and by what, for roost status. Commit is the git
+// commit of the directory's work tree; Generation counts watch's reloads
+// (0 for roost apply).
 type provenance struct {
 	Dir        string    `json:"dir"`
 	Commit     string    `json:"commit,omitempty"`
-	Generation int       `json:"generation"`
+	Generation int       `json:"generation,omitempty"`
 	AppliedAt  time.Time `json:"applied_at"`
 	By         string    `json:"by"`
 	Result     string    `json:"result"`
 }
 
-func writeProvenance(dbdir platform.DBDir, dir string, e apply.WatchEvent) {
-	platform.WriteJSON(filepath.Join(string(dbdir), "applied.json"), provenance{
-		Dir: dir, Commit: e.Commit, Generation: e.Generation, AppliedAt: e.Time.UTC(), By: "roost watch", Result: e.Result,
-	})
+func provenanceFile(dbdir platform.DBDir) string { return filepath.Join(string(dbdir), "applied.json") }
+
+// writeProvenance records p; failing to is not worth failing a pass for.
+func writeProvenance(dbdir platform.DBDir, p provenance) {
+	platform.WriteJSON(provenanceFile(dbdir), p)
 }
 
 // watchOutput prints watch's events: a line each, or JSON lines.

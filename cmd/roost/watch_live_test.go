@@ -27,7 +27,7 @@ import (
 // watchProc is `roost watch -json` running in a test's namespace; its
 // events are collected as they come.
 type watchProc struct {
-	t    *testing.T
+	t    testing.TB
 	cmd  *exec.Cmd
 	done chan struct{}
 	err  error // set before done closes
@@ -401,6 +401,20 @@ func TestLiveWatchMetrics(t *testing.T) {
 	h := newLiveHost(t)
 	h.image("web.hvt", solo5test.Spec{Devices: []solo5.Device{solo5test.Net("service")}, Behaviour: "serve"})
 	h.write("main.hcl", bridgeOnly+webUnikernel("web", "192.0.2.2"))
+	// The configuration is a git work tree: its commit is the provenance.
+	git := func(args ...string) string {
+		cmd := exec.Command("git", append([]string{"-c", "user.name=roost", "-c", "user.email=roost@example.org", "-C", h.dir}, args...)...)
+		cmd.Env = append(os.Environ(), "GIT_CONFIG_GLOBAL=/dev/null")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	git("init", "-q")
+	git("add", ".")
+	git("commit", "-q", "-m", "host definitions")
+	commit := git("rev-parse", "HEAD")
 	w := h.watch("-resync", "1h", "-metrics-listen", "127.0.0.1:9772")
 	w.waitFor("the metrics listener", func(e map[string]any) bool { return e["type"] == "metrics" })
 	if err := h.ping("192.0.2.2"); err != nil { // some tap traffic
@@ -463,12 +477,23 @@ func TestLiveWatchMetrics(t *testing.T) {
 		{"roost_reconcile_total", map[string]string{"result": "ok"}, func(v float64) bool { return v >= 1 }},
 		{"roost_config_generation", nil, func(v float64) bool { return v == 1 }},
 		{"roost_config_valid", nil, func(v float64) bool { return v == 1 }},
-		{"roost_config_info", map[string]string{"dir": h.dir}, func(v float64) bool { return v == 1 }},
+		{"roost_config_info", map[string]string{"dir": h.dir, "commit": commit}, func(v float64) bool { return v == 1 }},
 	} {
 		v, ok := value(c.name, c.labels)
 		if !ok || !c.ok(v) {
 			t.Errorf("%s%v = %v (present %v)", c.name, c.labels, v, ok)
 		}
+	}
+	// roost status tells the same provenance.
+	var st statusJSON
+	if err := json.Unmarshal([]byte(h.must("status", "-json").stdout), &st); err != nil {
+		t.Fatal(err)
+	}
+	if st.Applied == nil || st.Applied.Commit != commit || st.Applied.By != "roost watch" || st.Applied.Generation != 1 {
+		t.Errorf("status -json applied = %+v, want commit %s by roost watch, generation 1", st.Applied, commit)
+	}
+	if out := h.must("status").stdout; !strings.Contains(out, "at commit "+commit[:12]) {
+		t.Errorf("status does not name the commit:\n%s", out)
 	}
 	if _, ok := families["roost_drift_events_total"]; !ok {
 		// Created at the first drift: the tap and bridge creation were
