@@ -105,7 +105,7 @@ type watcher struct {
 
 	good       *Loaded // the last valid configuration
 	generation int
-	invalid    bool // the last load failed
+	invalid    bool                  // the last load failed
 	retry      map[string]retryState // by address
 	problems   map[string]bool       // problems reported, so each is said once
 }
