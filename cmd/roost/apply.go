@@ -36,11 +36,7 @@ func runApply(ctx context.Context, g *globals, args []string) error {
 	registerPlanFlags(fs, &po)
 	var ao applyOptions
 	ao.register(fs)
-	pos, err := parseArgs(fs, args)
-	if err != nil {
-		return err
-	}
-	dir, err := dirArg(pos)
+	dir, err := parseDirArgs(fs, args)
 	if err != nil {
 		return err
 	}
@@ -239,11 +235,7 @@ func runDestroy(ctx context.Context, g *globals, args []string) error {
 	fs.DurationVar(&po.lockTimeout, "lock-timeout", 10*time.Second, "how long to wait for the data directory's lock")
 	var ao applyOptions
 	ao.register(fs)
-	pos, err := parseArgs(fs, args)
-	if err != nil {
-		return err
-	}
-	dir, err := dirArg(pos)
+	dir, err := parseDirArgs(fs, args)
 	if err != nil {
 		return err
 	}

@@ -55,11 +55,7 @@ func runPlan(ctx context.Context, g *globals, args []string) error {
 	out := fs.String("out", "", "save the plan to `FILE` for roost apply FILE")
 	jsonOut := fs.Bool("json", false, "print the plan as JSON")
 	detailed := fs.Bool("detailed-exitcode", false, "exit 0 without changes, 2 with changes")
-	pos, err := parseArgs(fs, args)
-	if err != nil {
-		return err
-	}
-	dir, err := dirArg(pos)
+	dir, err := parseDirArgs(fs, args)
 	if err != nil {
 		return err
 	}

@@ -181,6 +181,15 @@ func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
+// parseDirArgs parses args for a command that takes one optional DIR.
+func parseDirArgs(fs *flag.FlagSet, args []string) (string, error) {
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return "", err
+	}
+	return dirArg(pos)
+}
+
 // dirArg returns the single optional DIR argument, "." by default.
 func dirArg(pos []string) (string, error) {
 	switch len(pos) {

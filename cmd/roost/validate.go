@@ -32,11 +32,7 @@ func runValidate(ctx context.Context, g *globals, args []string) error {
 	jsonOut := fs.Bool("json", false, "print the result as JSON")
 	var lf loadFlags
 	lf.register(fs)
-	pos, err := parseArgs(fs, args)
-	if err != nil {
-		return err
-	}
-	dir, err := dirArg(pos)
+	dir, err := parseDirArgs(fs, args)
 	if err != nil {
 		return err
 	}

@@ -51,11 +51,7 @@ func runWatch(ctx context.Context, g *globals, args []string) error {
 	resync := fs.Duration("resync", apply.DefaultResync, "period of full passes without events")
 	parallelism := fs.Int("parallelism", 10, "how many steps of a pass may run at once")
 	lockTimeout := fs.Duration("lock-timeout", 5*time.Minute, "how long a pass waits for the data directory's lock")
-	pos, err := parseArgs(fs, args)
-	if err != nil {
-		return err
-	}
-	dir, err := dirArg(pos)
+	dir, err := parseDirArgs(fs, args)
 	if err != nil {
 		return err
 	}
