@@ -3,6 +3,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -319,6 +320,25 @@ func TestLiveApplyConverges(t *testing.T) {
 	r = h.must("logs", "-t", "-n", "1", "db")
 	if lines := strings.Split(strings.TrimSpace(r.stdout), "\n"); len(lines) != 1 || !looksLikeStamp([]byte(lines[0])) {
 		t.Errorf("logs -t -n 1 = %q, want one timestamped line", r.stdout)
+	}
+
+	// phase: logs -f prints new lines as they come
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	follow := h.ns.Command(ctx, "roost", "logs", "-f", "-n", "0", "db")
+	follow.Env = h.env
+	stdout, err := follow.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := follow.Start(); err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	follow.Process.Signal(syscall.SIGTERM)
+	follow.Wait()
+	if err != nil || !strings.HasPrefix(line, "tick ") {
+		t.Errorf("logs -f printed %q (%v), want the next tick line", line, err)
 	}
 
 	// phase: destroy keeps the block, removes the rest
