@@ -3,12 +3,14 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"syscall"
@@ -76,7 +78,7 @@ func runWatch(ctx context.Context, g *globals, args []string) error {
 		return err
 	}
 
-	out := &watchOutput{g: g, json: *jsonOut, dir: dir, colors: g.colorOK(g.stdout)}
+	out := newWatchOutput(g, dir, *jsonOut)
 	metrics := newWatchMetrics(s)
 	if err := serveMetrics(ctx, *listen, metrics, out); err != nil {
 		return err
@@ -253,29 +255,78 @@ func writeProvenance(dbdir platform.DBDir, p provenance) {
 	platform.WriteJSON(provenanceFile(dbdir), p)
 }
 
-// watchOutput prints watch's events: a line each, or JSON lines.
+// watchOutput reports watch's events through log/slog: a line each for
+// people, or JSON lines (format_version 1) for log shippers.
 type watchOutput struct {
 	g      *globals
-	json   bool
 	dir    string
+	json   bool
 	colors bool
+	log    *slog.Logger
 
-	mu sync.Mutex // serializes lines
+	mu sync.Mutex // serializes diagnostics with the lines of log
+}
+
+func newWatchOutput(g *globals, dir string, jsonOut bool) *watchOutput {
+	o := &watchOutput{g: g, dir: dir, json: jsonOut, colors: g.colorOK(g.stdout)}
+	if jsonOut {
+		o.log = slog.New(slog.NewJSONHandler(lockedWriter{&o.mu, g.stdout}, &slog.HandlerOptions{
+			ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
+				switch a.Key {
+				case slog.MessageKey:
+					a.Key = "message"
+				case slog.TimeKey:
+					a.Value = slog.StringValue(a.Value.Time().UTC().Format(time.RFC3339Nano))
+				}
+				return a
+			},
+		})).With("format_version", planjson.FormatVersion)
+	} else {
+		o.log = slog.New(&lineHandler{mu: &o.mu, w: g.stdout})
+	}
+	return o
 }
 
 func (o *watchOutput) line(level slog.Level, kind, msg string, extra map[string]any) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	now := time.Now()
-	if o.json {
-		v := map[string]any{"format_version": planjson.FormatVersion, "time": now.UTC().Format(time.RFC3339Nano), "level": level.String(), "type": kind, "message": msg}
-		for k, x := range extra {
-			v[k] = x
-		}
-		writeJSONLine(o.g.stdout, v)
-		return
+	attrs := []slog.Attr{slog.String("type", kind)}
+	keys := make([]string, 0, len(extra))
+	for k := range extra {
+		keys = append(keys, k)
 	}
-	fmt.Fprintf(o.g.stdout, "%s %s\n", now.Format("15:04:05.000"), msg)
+	sort.Strings(keys)
+	for _, k := range keys {
+		attrs = append(attrs, slog.Any(k, extra[k]))
+	}
+	o.log.LogAttrs(context.Background(), level, msg, attrs...)
+}
+
+// lineHandler is the slog handler of watch's human output: the time and
+// the message, nothing else (the attributes are for -json).
+type lineHandler struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (h *lineHandler) Enabled(context.Context, slog.Level) bool { return true }
+func (h *lineHandler) WithAttrs([]slog.Attr) slog.Handler       { return h }
+func (h *lineHandler) WithGroup(string) slog.Handler            { return h }
+func (h *lineHandler) Handle(_ context.Context, r slog.Record) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	_, err := fmt.Fprintf(h.w, "%s %s\n", r.Time.Format("15:04:05.000"), r.Message)
+	return err
+}
+
+// lockedWriter serializes writes to w under mu.
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 // diagnostics prints why the configuration is invalid, with file, line

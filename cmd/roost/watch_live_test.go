@@ -501,3 +501,34 @@ func TestLiveWatchMetrics(t *testing.T) {
 		t.Errorf("roost_drift_events_total missing")
 	}
 }
+
+func TestLiveWatchWithCLI(t *testing.T) {
+	h := newLiveHost(t)
+	h.image("web.hvt", solo5test.Spec{Devices: []solo5.Device{solo5test.Net("service")}, Behaviour: "serve"})
+	h.write("main.hcl", bridgeOnly+webUnikernel("web", "192.0.2.2"))
+	w := h.watch("-resync", "1h")
+	before := h.status("web")
+
+	// plan and apply work while watch runs: the lock serializes them.
+	if code, _ := h.detailedPlan(); code != 0 {
+		t.Errorf("plan while watch runs: exit %d, want 0", code)
+	}
+	h.must("apply", "-auto-approve", "-replace", "web")
+	after := h.status("web")
+	if after.TenderPID == before.TenderPID {
+		t.Errorf("apply -replace while watch runs did not replace web")
+	}
+
+	// SIGHUP asks for a pass; it finds nothing to undo.
+	m := w.mark()
+	w.cmd.Process.Signal(syscall.SIGHUP)
+	e := w.waitForSince(m, "the SIGHUP pass", func(e map[string]any) bool {
+		return e["type"] == "pass" && strings.Contains(fmt.Sprint(e["reasons"]), "SIGHUP")
+	})
+	if e["result"] != "noop" {
+		t.Errorf("SIGHUP pass = %v, want noop", e)
+	}
+	if st := h.status("web"); st.TenderPID != after.TenderPID {
+		t.Errorf("watch undid the replace: pid %d -> %d", after.TenderPID, st.TenderPID)
+	}
+}
