@@ -56,6 +56,10 @@ type WatchConfig struct {
 	// Debounce is how long events must be quiet before a pass; 0 means
 	// DefaultDebounce.
 	Debounce time.Duration
+	// RetryFirst and RetryMax bound the delay before a failed resource is
+	// tried again: RetryFirst, doubled per failure, up to RetryMax; 0 means
+	// 1 s and 5 min.
+	RetryFirst, RetryMax time.Duration
 	// Apply tunes each pass's Run; its Progress is replaced.
 	Apply Options
 	// Report receives what watch does.
@@ -66,8 +70,6 @@ type WatchConfig struct {
 const (
 	DefaultResync   = 30 * time.Second
 	DefaultDebounce = 200 * time.Millisecond
-	retryFirst      = time.Second
-	retryMax        = 5 * time.Minute
 )
 
 // WatchEvent is one thing watch reports. Type is "config" (a change or
@@ -129,6 +131,12 @@ func Watch(ctx context.Context, cfg WatchConfig) error {
 	}
 	if cfg.Debounce <= 0 {
 		cfg.Debounce = DefaultDebounce
+	}
+	if cfg.RetryFirst <= 0 {
+		cfg.RetryFirst = time.Second
+	}
+	if cfg.RetryMax <= 0 {
+		cfg.RetryMax = 5 * time.Minute
 	}
 	fsw, err := fsnotify.NewWatcher()
 	if err != nil {
@@ -357,7 +365,7 @@ func (w *watcher) pass(ctx context.Context, reasons []string, reload bool) {
 	for _, a := range append(append([]string(nil), res.Failed...), res.Skipped...) {
 		r := w.retry[a]
 		r.fails++
-		r.next = now.Add(min(retryFirst<<(r.fails-1), retryMax))
+		r.next = now.Add(min(w.cfg.RetryFirst<<min(r.fails-1, 30), w.cfg.RetryMax))
 		w.retry[a] = r
 	}
 	if err := PruneImages(ctx, w.cfg.Host); err != nil && ctx.Err() == nil {
