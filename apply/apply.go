@@ -28,7 +28,7 @@ type Options struct {
 const DefaultVerify = 100 * time.Millisecond
 
 // stopGrace is how long a stop may take beyond the spec's stop_timeout
-// before the shim itself is killed.
+// (which the host adds) before the shim itself is killed.
 const stopGrace = 5 * time.Second
 
 // Phase is where a step is.
@@ -59,11 +59,25 @@ type Result struct {
 // ErrSkipped marks a step not run because a step it depends on failed.
 var ErrSkipped = errors.New("skipped")
 
+// part is the part of a change a step carries out. A replacement is two
+// steps, so that what must happen between its stop and its start (a block
+// resized, a unikernel it depends on replaced) can.
+type part int
+
+const (
+	whole     part = iota
+	stopPart       // a replacement's stop: reported with its start
+	startPart      // a replacement's start, after its stop
+)
+
 type step struct {
 	change *plan.Change
+	part   part
+	stop   *step // for startPart: its stopPart
 	deps   []*step
 	done   chan struct{}
-	err    error // set before done is closed
+	began  time.Time // when it started running; set before done is closed
+	err    error     // set before done is closed
 }
 
 // Run carries out p on host: each change once its dependencies are done,
@@ -77,7 +91,10 @@ func Run(ctx context.Context, host Host, p *plan.Plan, opts Options) (Result, er
 	if opts.Verify <= 0 {
 		opts.Verify = DefaultVerify
 	}
-	steps := graph(p)
+	steps, err := graph(p)
+	if err != nil {
+		return Result{}, err
+	}
 	sem := make(chan struct{}, opts.Parallelism)
 	var (
 		mu   sync.Mutex // guards res and errs
@@ -90,6 +107,28 @@ func Run(ctx context.Context, host Host, p *plan.Plan, opts Options) (Result, er
 			opts.Progress(e)
 		}
 	}
+	// end records how a change ended; the stop part of a replacement
+	// records nothing, its start part speaks for both.
+	end := func(s *step, phase Phase, d time.Duration, err error) {
+		if s.part == stopPart {
+			return
+		}
+		addr := s.change.Address()
+		mu.Lock()
+		switch phase {
+		case PhaseDone:
+			res.Done = append(res.Done, addr)
+		case PhaseFailed:
+			res.Failed = append(res.Failed, addr)
+		case PhaseSkipped:
+			res.Skipped = append(res.Skipped, addr)
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", addr, err))
+		}
+		mu.Unlock()
+		report(Event{Address: addr, Action: s.change.Action, Phase: phase, Duration: d, Err: err})
+	}
 	for _, s := range steps {
 		wg.Add(1)
 		go func() {
@@ -97,52 +136,55 @@ func Run(ctx context.Context, host Host, p *plan.Plan, opts Options) (Result, er
 			defer close(s.done)
 			addr := s.change.Address()
 			for _, d := range s.deps {
-				<-d.done
-				if d.err != nil {
-					s.err = fmt.Errorf("%s: %w: %s did not succeed", addr, ErrSkipped, d.change.Address())
-					mu.Lock()
-					res.Skipped = append(res.Skipped, addr)
-					errs = append(errs, s.err)
-					mu.Unlock()
-					report(Event{Address: addr, Action: s.change.Action, Phase: PhaseSkipped, Err: s.err})
+				select {
+				case <-d.done:
+				case <-ctx.Done():
+					s.err = ctx.Err()
+					end(s, PhaseSkipped, 0, s.err)
+					return
+				}
+				switch {
+				case d.err == nil:
+				case d == s.stop:
+					// The replacement's own stop failed: the change
+					// failed, with that error.
+					s.err = d.err
+					end(s, PhaseFailed, time.Since(d.began), d.err)
+					return
+				default:
+					s.err = fmt.Errorf("%w: %s did not succeed", ErrSkipped, d.change.Address())
+					end(s, PhaseSkipped, 0, s.err)
 					return
 				}
 			}
 			select {
 			case sem <- struct{}{}:
 			case <-ctx.Done():
-				s.err = fmt.Errorf("%s: %w", addr, ctx.Err())
-				mu.Lock()
-				res.Skipped = append(res.Skipped, addr)
-				errs = append(errs, s.err)
-				mu.Unlock()
-				report(Event{Address: addr, Action: s.change.Action, Phase: PhaseSkipped, Err: s.err})
+				s.err = ctx.Err()
+				end(s, PhaseSkipped, 0, s.err)
 				return
 			}
-			report(Event{Address: addr, Action: s.change.Action, Phase: PhaseStart})
-			start := time.Now()
-			err := runStep(ctx, host, s.change, opts)
+			s.began = time.Now()
+			if s.part != startPart {
+				report(Event{Address: addr, Action: s.change.Action, Phase: PhaseStart})
+			}
+			err := runStep(ctx, host, s, opts)
 			<-sem
-			if err == nil && startsTender(s.change) {
+			if err == nil && startsTender(s) {
 				// Waiting for the tender to prove itself is no work: it
 				// does not hold a parallelism slot, so a hundred starts
 				// verify at once.
 				err = host.VerifyUnikernel(ctx, s.change.Name, opts.Verify)
 			}
-			d := time.Since(start)
-			mu.Lock()
-			if err != nil {
-				s.err = fmt.Errorf("%s: %w", addr, err)
-				res.Failed = append(res.Failed, addr)
-				errs = append(errs, s.err)
-			} else {
-				res.Done = append(res.Done, addr)
+			began := s.began
+			if s.stop != nil {
+				began = s.stop.began
 			}
-			mu.Unlock()
+			s.err = err
 			if err != nil {
-				report(Event{Address: addr, Action: s.change.Action, Phase: PhaseFailed, Duration: d, Err: err})
+				end(s, PhaseFailed, time.Since(began), err)
 			} else {
-				report(Event{Address: addr, Action: s.change.Action, Phase: PhaseDone, Duration: d})
+				end(s, PhaseDone, time.Since(began), nil)
 			}
 		}()
 	}
@@ -153,74 +195,116 @@ func Run(ctx context.Context, host Host, p *plan.Plan, opts Options) (Result, er
 	return res, errors.Join(errs...)
 }
 
-// graph links each change to the changes it must wait for: bridges and
-// blocks before the unikernels that use them, unikernels after those they
-// depend on; unikernels stopped before the bridges, blocks and unikernels
-// they used are deleted.
-func graph(p *plan.Plan) []*step {
-	steps := make([]*step, len(p.Changes))
-	byAddr := map[string]*step{}
+// graph links each step to the steps it must wait for: bridges and blocks
+// before the unikernels that use them, unikernels after those they depend
+// on; a unikernel stopped before the unikernels it depends on stop, and
+// before the bridges and blocks it used are deleted or resized.
+func graph(p *plan.Plan) ([]*step, error) {
+	var steps []*step
+	starts := map[string]*step{} // by address: the step that brings it up (or the only one)
+	stops := map[string]*step{}  // by address: the step that stops a unikernel
 	for i := range p.Changes {
-		s := &step{change: &p.Changes[i], done: make(chan struct{})}
-		steps[i] = s
-		byAddr[s.change.Address()] = s
+		c := &p.Changes[i]
+		if c.Kind == plan.KindUnikernel && c.Action == plan.Replace {
+			stop := &step{change: c, part: stopPart, done: make(chan struct{})}
+			start := &step{change: c, part: startPart, stop: stop, deps: []*step{stop}, done: make(chan struct{})}
+			steps = append(steps, stop, start)
+			stops[c.Address()], starts[c.Address()] = stop, start
+			continue
+		}
+		s := &step{change: c, done: make(chan struct{})}
+		steps = append(steps, s)
+		starts[c.Address()] = s
+		if c.Kind == plan.KindUnikernel && c.Action == plan.Delete {
+			stops[c.Address()] = s
+		}
 	}
-	dep := func(s *step, addr string, ok func(plan.Action) bool) {
-		if d := byAddr[addr]; d != nil && d != s && ok(d.change.Action) {
+	after := func(s *step, d *step) {
+		if d != nil && d != s {
 			s.deps = append(s.deps, d)
 		}
 	}
-	notDelete := func(a plan.Action) bool { return a != plan.Delete }
-	stops := func(a plan.Action) bool { return a == plan.Delete || a == plan.Replace }
+	up := func(addr string) *step {
+		if d := starts[addr]; d != nil && d.change.Action != plan.Delete {
+			return d
+		}
+		return nil
+	}
 	for _, s := range steps {
 		c := s.change
 		switch {
-		case c.Kind == plan.KindUnikernel && c.Action != plan.Delete && c.Spec != nil:
+		case c.Kind == plan.KindUnikernel && s.part != stopPart && c.Action != plan.Delete && c.Spec != nil:
 			for _, n := range c.Spec.Nets {
-				dep(s, plan.KindBridge+"."+n.Bridge, notDelete)
+				after(s, up(plan.KindBridge+"."+n.Bridge))
 			}
 			for _, b := range c.Spec.Blocks {
-				dep(s, plan.KindBlock+"."+b.Block, notDelete)
+				after(s, up(plan.KindBlock+"."+b.Block))
 			}
 			for _, d := range c.Spec.DependsOn {
-				dep(s, plan.KindUnikernel+"."+d, notDelete)
+				after(s, up(plan.KindUnikernel+"."+d))
 			}
-		case c.Kind == plan.KindUnikernel && c.Action == plan.Delete:
+		case c.Kind == plan.KindUnikernel && s == stops[c.Address()]:
 			// Stop before: a unikernel that depended on this one (by its
-			// applied spec) goes first.
-			for _, o := range steps {
-				if o.change.Kind == plan.KindUnikernel && o.change.Action == plan.Delete && o.change.Prior != nil && o.change.Prior.Spec != nil {
-					for _, d := range o.change.Prior.Spec.DependsOn {
+			// applied spec) and stops too goes first.
+			for addr, o := range stops {
+				if oc := o.change; oc.Prior != nil && oc.Prior.Spec != nil && addr != c.Address() {
+					for _, d := range oc.Prior.Spec.DependsOn {
 						if d == c.Name {
-							s.deps = append(s.deps, o)
+							after(s, o)
 						}
 					}
 				}
 			}
-		case (c.Kind == plan.KindBridge || c.Kind == plan.KindBlock) && (c.Action == plan.Delete || c.Action == plan.Update):
-			// Whatever used it under its old spec stops first.
-			for _, o := range steps {
-				oc := o.change
-				if oc.Kind != plan.KindUnikernel || !stops(oc.Action) || oc.Prior == nil || oc.Prior.Spec == nil {
-					continue
-				}
-				if c.Action == plan.Update && c.Kind == plan.KindBridge {
-					continue // a bridge's addresses change under running taps
-				}
-				if usesResource(oc.Prior.Spec, c.Kind, c.Name) {
-					s.deps = append(s.deps, o)
+		case (c.Kind == plan.KindBridge && c.Action == plan.Delete) || (c.Kind == plan.KindBlock && (c.Action == plan.Delete || c.Action == plan.Update)):
+			// Whatever used it under its old spec stops first. (A bridge's
+			// addresses and MTU change under running taps.)
+			for _, o := range stops {
+				if oc := o.change; oc.Prior != nil && oc.Prior.Spec != nil && usesResource(oc.Prior.Spec, c.Kind, c.Name) {
+					after(s, o)
 				}
 			}
-			if c.Kind == plan.KindBridge && c.Action == plan.Delete {
+			if c.Kind == plan.KindBridge {
 				for _, o := range steps {
 					if o.change.Kind == plan.KindTap && o.change.Tap != nil && o.change.Tap.Master == c.Name {
-						s.deps = append(s.deps, o)
+						after(s, o)
 					}
 				}
 			}
 		}
 	}
-	return steps
+	if err := checkAcyclic(steps); err != nil {
+		return nil, err
+	}
+	return steps, nil
+}
+
+// checkAcyclic fails if steps wait for each other in a cycle, which would
+// hang Run: a bug in graph, said rather than waited on.
+func checkAcyclic(steps []*step) error {
+	state := map[*step]int{}
+	var visit func(s *step) error
+	visit = func(s *step) error {
+		switch state[s] {
+		case 1:
+			return fmt.Errorf("BUG: steps wait for each other in a cycle through %s", s.change.Address())
+		case 2:
+			return nil
+		}
+		state[s] = 1
+		for _, d := range s.deps {
+			if err := visit(d); err != nil {
+				return err
+			}
+		}
+		state[s] = 2
+		return nil
+	}
+	for _, s := range steps {
+		if err := visit(s); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func usesResource(s *plan.Spec, kind, name string) bool {
@@ -241,8 +325,9 @@ func usesResource(s *plan.Spec, kind, name string) bool {
 	return false
 }
 
-// runStep carries out one change.
-func runStep(ctx context.Context, host Host, c *plan.Change, opts Options) error {
+// runStep carries out one step.
+func runStep(ctx context.Context, host Host, s *step, opts Options) error {
+	c := s.change
 	switch c.Kind {
 	case plan.KindBridge:
 		switch c.Action {
@@ -271,8 +356,8 @@ func runStep(ctx context.Context, host Host, c *plan.Change, opts Options) error
 		case plan.Create, plan.Start:
 			return startUnikernel(ctx, host, c.Spec, opts)
 		case plan.Replace:
-			if err := stopUnikernel(ctx, host, c, c.Spec); err != nil {
-				return err
+			if s.part == stopPart {
+				return stopUnikernel(ctx, host, c, c.Spec)
 			}
 			return startUnikernel(ctx, host, c.Spec, opts)
 		case plan.Update:
@@ -304,20 +389,17 @@ func startUnikernel(ctx context.Context, host Host, s *plan.Spec, opts Options) 
 	return host.StartUnikernel(ctx, s)
 }
 
-// startsTender reports whether c starts a tender that must then be
+// startsTender reports whether s starts a tender that must then be
 // verified.
-func startsTender(c *plan.Change) bool {
-	return c.Kind == plan.KindUnikernel && (c.Action == plan.Create || c.Action == plan.Start || c.Action == plan.Replace)
+func startsTender(s *step) bool {
+	c := s.change
+	return c.Kind == plan.KindUnikernel && s.part != stopPart && (c.Action == plan.Create || c.Action == plan.Start || c.Action == plan.Replace)
 }
 
 // stopUnikernel stops a unikernel's shim and deletes the taps that next
 // (nil: nothing) does not keep.
 func stopUnikernel(ctx context.Context, host Host, c *plan.Change, next *plan.Spec) error {
-	timeout := stopGrace
-	if c.Prior != nil && c.Prior.Spec != nil {
-		timeout += time.Duration(c.Prior.Spec.StopTimeout)
-	}
-	if err := host.StopUnikernel(ctx, c.Name, timeout); err != nil {
+	if err := host.StopUnikernel(ctx, c.Name, stopGrace); err != nil {
 		return err
 	}
 	keep := map[string]bool{}

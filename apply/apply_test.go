@@ -202,3 +202,57 @@ func TestRunReplaceAndUpdate(t *testing.T) {
 		t.Errorf("replace transcript mismatch (-want +got):\n%s", diff)
 	}
 }
+
+// TestRunResizeUnderReplace: a block grows while the unikernel using it is
+// replaced. The replacement's stop, the resize and its start must go in
+// that order (before replacements were split in two, they waited for each
+// other forever).
+func TestRunResizeUnderReplace(t *testing.T) {
+	h := newFakeHost()
+	db := unikernel("db", nil, []string{"data"})
+	db.Blocks[0].SizeMiB = 4
+	d := &plan.Desired{Blocks: []plan.Block{{Name: "data", SizeMiB: 4}}, Unikernels: []plan.Unikernel{db}}
+	if _, err := apply.Run(context.Background(), h, makePlan(t, h, d, nil), apply.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	h.log = nil
+	d.Blocks[0].SizeMiB = 8
+	d.Unikernels[0].Blocks[0].SizeMiB = 8
+	d.Unikernels[0].MemoryMiB = 64
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	res, err := apply.Run(ctx, h, makePlan(t, h, d, nil), apply.Options{})
+	if err != nil {
+		t.Fatalf("Run: %v\n%s", err, h)
+	}
+	want := []string{"stop db", "resize block data 8 MiB", "start db", "verify db"}
+	if diff := cmp.Diff(want, h.lines()); diff != "" {
+		t.Errorf("transcript mismatch (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"block.data", "unikernel.db"}, res.Done); diff != "" {
+		t.Errorf("done mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// TestRunReplaceStopFails: a replacement whose stop fails is reported once,
+// as failed, with the stop's error; its start does not run.
+func TestRunReplaceStopFails(t *testing.T) {
+	h := newFakeHost()
+	d := &plan.Desired{Unikernels: []plan.Unikernel{unikernel("web", nil, nil)}}
+	if _, err := apply.Run(context.Background(), h, makePlan(t, h, d, nil), apply.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	h.log = nil
+	h.failOn["stop web"] = errBoom
+	d.Unikernels[0].MemoryMiB = 64
+	res, err := apply.Run(context.Background(), h, makePlan(t, h, d, nil), apply.Options{})
+	if !errors.Is(err, errBoom) {
+		t.Fatalf("Run = %v, want boom", err)
+	}
+	if diff := cmp.Diff(apply.Result{Failed: []string{"unikernel.web"}}, res); diff != "" {
+		t.Errorf("result mismatch (-want +got):\n%s", diff)
+	}
+	if slices.Contains(h.lines(), "start web") {
+		t.Errorf("web started although its stop failed:\n%s", h)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -47,7 +48,7 @@ type WatchConfig struct {
 	Drift <-chan string
 	// Trigger delivers explicit requests for a pass (SIGHUP) as messages.
 	Trigger <-chan string
-	// Refresh is called after each pass that changed something, so that
+	// Refresh is called after each pass that observed the host, so that
 	// the drift source watches the shims now alive.
 	Refresh func()
 	// Resync is the period of full passes without any event; 0 means
@@ -157,7 +158,7 @@ func Watch(ctx context.Context, cfg WatchConfig) error {
 	reasons := []string{"start"}
 	reload := true
 	add := func(reason string, config bool) {
-		if !containsString(reasons, reason) {
+		if !slices.Contains(reasons, reason) {
 			reasons = append(reasons, reason)
 		}
 		reload = reload || config
@@ -206,20 +207,11 @@ func Watch(ctx context.Context, cfg WatchConfig) error {
 		case <-debounce.C:
 			w.pass(ctx, reasons, reload)
 			reasons, reload = nil, false
-			if next, ok := w.nextRetry(); ok {
+			if next, ok := w.nextRetry(); ok && next.After(time.Now()) {
 				retry.Reset(time.Until(next))
 			}
 		}
 	}
-}
-
-func containsString(list []string, s string) bool {
-	for _, e := range list {
-		if e == s {
-			return true
-		}
-	}
-	return false
 }
 
 func (w *watcher) report(e WatchEvent) {
@@ -334,6 +326,22 @@ func (w *watcher) pass(ctx context.Context, reasons []string, reload bool) {
 		done(WatchEvent{Result: "blocked", Message: "a host-wide check failed; nothing applied"})
 		return
 	}
+	if w.cfg.Refresh != nil {
+		// Shims started by others (roost apply beside watch) are
+		// watched from now on too.
+		defer w.cfg.Refresh()
+	}
+	// A resource that failed before and needs nothing now (its tender
+	// ended under its policy, say) is no longer retried.
+	planned := map[string]bool{}
+	for _, c := range p.Changes {
+		planned[c.Address()] = true
+	}
+	for a := range w.retry {
+		if !planned[a] {
+			delete(w.retry, a)
+		}
+	}
 	w.dropRetrying(p)
 	if p.Empty() {
 		done(WatchEvent{Result: "noop"})
@@ -370,9 +378,6 @@ func (w *watcher) pass(ctx context.Context, reasons []string, reload bool) {
 	}
 	if err := PruneImages(ctx, w.cfg.Host); err != nil && ctx.Err() == nil {
 		w.report(WatchEvent{Type: "error", Message: fmt.Sprintf("prune images: %v", err)})
-	}
-	if w.cfg.Refresh != nil {
-		w.cfg.Refresh()
 	}
 	result := "ok"
 	if runErr != nil {

@@ -191,3 +191,18 @@ func TestWatchRetriesWithBackoff(t *testing.T) {
 		t.Errorf("b1 started %d times, want a 5th, successful start and no more", got)
 	}
 }
+
+// TestWatchNoRetryOfWhatIsDone: a step fails, then the resource needs no
+// change any more (here: it left the configuration). Watch must not keep
+// passing for its stale retry.
+func TestWatchNoRetryOfWhatIsDone(t *testing.T) {
+	h := newFakeHost()
+	h.failOn["start b1"] = errBoom
+	w := startWatchRetry(t, h, "a1\nb1\n", 100*time.Millisecond)
+	w.write(t, "main.hcl", "a1\n")
+	w.waitPasses(t, 2)
+	time.Sleep(700 * time.Millisecond)
+	if n := len(w.passes()); n > 3 {
+		t.Errorf("%d passes in 0.7 s after the failing resource left the configuration, want at most 3: %+v", n, w.passes())
+	}
+}

@@ -15,6 +15,7 @@ import (
 func (l *loader) check() {
 	l.checkInstanceNames()
 	l.checkAttachments()
+	l.attachmentSizes()
 	l.checkMACs()
 	l.checkDependencies()
 	for _, u := range l.unikernels {
@@ -114,6 +115,20 @@ func (l *loader) checkAttachments() {
 				continue
 			}
 			used[a.Block] = use{u.Name, at}
+		}
+	}
+}
+
+// attachmentSizes copies each attached block's size into the attachment:
+// it is part of what the tender sees.
+func (l *loader) attachmentSizes() {
+	size := map[string]int64{}
+	for _, b := range l.blocks {
+		size[b.Name] = b.SizeMiB
+	}
+	for _, u := range l.unikernels {
+		for i := range u.Blocks {
+			u.Blocks[i].SizeMiB = size[u.Blocks[i].Block]
 		}
 	}
 }

@@ -131,7 +131,7 @@ unikernel "db" {
 				CPUs:        []int{1, 0},
 				Argv:        []string{"--ipv4=192.0.2.2/24", "--ipv4-gateway=192.0.2.1"},
 				Nets:        []plan.Net{{Device: "service", Bridge: "service", MAC: "02:00:00:00:00:01"}},
-				Blocks:      []plan.BlockAttachment{{Device: "storage", Block: "data", SectorSize: 4096}},
+				Blocks:      []plan.BlockAttachment{{Device: "storage", Block: "data", SectorSize: 4096, SizeMiB: 128}},
 				Restart:     plan.Restart{Policy: "on-failure", ExitCodes: []int{2, 3}, Backoff: plan.Duration(2 * time.Second), MaxBackoff: plan.Duration(time.Minute)},
 				StopTimeout: plan.Duration(3 * time.Second),
 				DependsOn:   []string{"db"},

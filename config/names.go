@@ -3,22 +3,19 @@ package config
 import (
 	"crypto/md5"
 	"fmt"
+	"github.com/roostd/roost/plan"
 	"regexp"
 	"strings"
 )
 
-// NameRule is the rule for unikernel, block and instance names, in words.
-const NameRule = "a lower-case letter or digit, then up to 62 lower-case letters, digits, dots and dashes"
+// NameRule and ValidName are plan's: the rule for unikernel, block and
+// instance names.
+const NameRule = plan.NameRule
 
-var (
-	nameRE   = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{0,62}$`)
-	deviceRE = regexp.MustCompile(`^[A-Za-z0-9]{1,67}$`)
-)
+// ValidName reports whether s may name a unikernel, block or instance.
+func ValidName(s string) bool { return plan.ValidName(s) }
 
-// ValidName reports whether s may name a unikernel, block or instance. Names
-// become file names under dbdir, so this is also a path-safety rule: no
-// slash, no "..", nothing hidden.
-func ValidName(s string) bool { return nameRE.MatchString(s) && !strings.Contains(s, "..") }
+var deviceRE = regexp.MustCompile(`^[A-Za-z0-9]{1,67}$`)
 
 // ValidDevice reports whether s may name a manifest device (Solo5's rule:
 // 1 to 67 ASCII letters and digits).

@@ -16,6 +16,24 @@ const (
 	Delete  Action = '-'
 )
 
+// Name is how JSON and step lines name a: "create", "start", "update",
+// "replace", "delete".
+func (a Action) Name() string {
+	switch a {
+	case Create:
+		return "create"
+	case Start:
+		return "start"
+	case Update:
+		return "update"
+	case Replace:
+		return "replace"
+	case Delete:
+		return "delete"
+	}
+	return "no-op"
+}
+
 // Symbol is how the plan text marks a.
 func (a Action) Symbol() string {
 	switch a {

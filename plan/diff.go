@@ -51,6 +51,7 @@ func Make(in Input) *Plan {
 	m.blocks()
 	m.unikernels()
 	m.taps()
+	m.checkNames()
 	if len(in.Targets) > 0 {
 		m.target()
 	}
@@ -275,7 +276,7 @@ func NewSpec(u *Unikernel, tender TenderLookup, dbdir string) *Spec {
 		l.Nets = append(l.Nets, solo5.NetArg{Device: n.Device, Tap: sn.Tap, MAC: n.MAC})
 	}
 	for _, b := range u.Blocks {
-		sb := SpecBlock{Device: b.Device, Block: b.Block, Path: filepath.Join(dbdir, "block", b.Block), SectorSize: b.SectorSize}
+		sb := SpecBlock{Device: b.Device, Block: b.Block, Path: filepath.Join(dbdir, "block", b.Block), SectorSize: b.SectorSize, SizeMiB: b.SizeMiB}
 		s.Blocks = append(s.Blocks, sb)
 		l.Blocks = append(l.Blocks, solo5.BlockArg{Device: b.Device, Path: sb.Path, SectorSize: b.SectorSize})
 	}
@@ -350,6 +351,13 @@ func (m *maker) unikernels() {
 			c.Fields = fields
 			c.Reasons = []string{whyNotRunning(&ou, m.o.BootID)}
 		default:
+			if st := ou.Status; len(fields) == 0 && st != nil && st.SpecDigest != "" && st.SpecDigest != Digest(ou.Spec) {
+				// spec.json is newer than what the shim runs with: a
+				// reload after an update in place was lost.
+				c.Action = Update
+				c.Reasons = []string{"the shim has not loaded spec.json (restart policy, stop timeout)"}
+				break
+			}
 			if reasons := tapDrift(spec, m.o.Taps); len(reasons) > 0 {
 				if missing := missingTaps(spec, m.o.Taps); len(missing) > 0 {
 					c.Action = Replace
@@ -461,7 +469,7 @@ type specField struct {
 
 var specFieldList = []specField{
 	{"image", imageText, true},
-	{"tender", func(s *Spec) string { return s.Tender }, true},
+	{"tender", tenderText, true},
 	{"memory", func(s *Spec) string { return strconv.Itoa(s.MemoryMiB) + " MiB" }, true},
 	{"cpus", func(s *Spec) string { return intsText(s.CPUs) }, true},
 	{"argv", func(s *Spec) string { return quoteList(s.Argv) }, true},
@@ -494,6 +502,15 @@ func specFields(a, b *Spec) []Field {
 		fields = append(fields, Field{Name: "command", Before: quoteList(a.Command), After: quoteList(b.Command), ForcesReplacement: true})
 	}
 	return fields
+}
+
+// tenderText is the tender's path and version: an upgrade in place is a
+// new tender too.
+func tenderText(s *Spec) string {
+	if s.TenderVersion == "" {
+		return s.Tender
+	}
+	return s.Tender + " (" + s.TenderVersion + ")"
 }
 
 func imageText(s *Spec) string {
@@ -531,7 +548,7 @@ func netsText(ns []SpecNet) string {
 func blocksText(bs []SpecBlock) string {
 	s := make([]string, len(bs))
 	for i, b := range bs {
-		s[i] = fmt.Sprintf("%s: block %s, sector %d", b.Device, b.Block, b.SectorSize)
+		s[i] = fmt.Sprintf("%s: block %s, %d MiB, sector %d", b.Device, b.Block, b.SizeMiB, b.SectorSize)
 	}
 	return "[" + strings.Join(s, "; ") + "]"
 }
@@ -581,6 +598,38 @@ func (m *maker) taps() {
 		tap := t
 		m.p.Changes = append(m.p.Changes, Change{Kind: KindTap, Name: name, Action: Delete, Tap: &tap,
 			Reasons: []string{fmt.Sprintf("owned by %s:%s, which the configuration does not declare", t.Unikernel, t.Device)}})
+	}
+}
+
+// checkNames reports -replace and -target names that name nothing: a typo
+// must not pass for "no changes".
+func (m *maker) checkNames() {
+	unikernels := map[string]bool{}
+	for _, u := range m.d.Unikernels {
+		unikernels[u.Name] = true
+	}
+	for _, r := range m.in.Replace {
+		if name := strings.TrimPrefix(r, KindUnikernel+"."); !unikernels[name] {
+			m.problem(Pos{}, "-replace", "no declared unikernel %q to replace", r)
+		}
+	}
+	known := map[string]bool{}
+	for name := range unikernels {
+		known[name], known[KindUnikernel+"."+name] = true, true
+	}
+	for _, b := range m.d.Bridges {
+		known[b.Name], known[KindBridge+"."+b.Name] = true, true
+	}
+	for _, b := range m.d.Blocks {
+		known[b.Name], known[KindBlock+"."+b.Name] = true, true
+	}
+	for _, c := range m.p.Changes {
+		known[c.Name], known[c.Address()] = true, true
+	}
+	for _, t := range m.in.Targets {
+		if !known[t] {
+			m.problem(Pos{}, "-target", "%q names no resource of the configuration or the host", t)
+		}
 	}
 }
 
@@ -646,7 +695,7 @@ func (m *maker) target() {
 	m.p.NotRunning = notRunning
 	problems := m.p.Problems[:0]
 	for _, p := range m.p.Problems {
-		if p.Resource == "host" || keep[p.Resource] {
+		if p.Resource == "host" || p.Resource == "-target" || p.Resource == "-replace" || keep[p.Resource] {
 			problems = append(problems, p)
 		}
 	}

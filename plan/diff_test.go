@@ -169,6 +169,38 @@ func TestMake(t *testing.T) {
 			want: []string{"-/+ unikernel.web !tender"},
 		},
 		{
+			name:    "shim-missed-a-reload",
+			desired: desired(web()),
+			host: func(d *plan.Desired) *plan.Observed {
+				o := converged(d)
+				u := o.Unikernels["web"]
+				u.Status.SpecDigest = "digest-of-an-older-spec"
+				o.Unikernels["web"] = u
+				return o
+			},
+			want: []string{"~ unikernel.web (the shim has not loaded spec.json (restart policy, stop timeout))"},
+		},
+		{
+			name:    "tender-upgraded-in-place",
+			desired: desired(web()),
+			host: func(d *plan.Desired) *plan.Observed {
+				o := converged(d)
+				o.Tenders["hvt.2"] = plan.TenderLookup{Path: hvt.Path, Version: "solo5-hvt tender, version v0.9.1"}
+				return o
+			},
+			want: []string{"-/+ unikernel.web !tender"},
+		},
+		{
+			name:    "unknown-replace-and-target",
+			desired: desired(web()),
+			host:    converged,
+			in:      func(in *plan.Input) { in.Replace = []string{"wbe"}; in.Targets = []string{"nosuch"} },
+			want: []string{
+				`problem -replace: no declared unikernel "wbe" to replace`,
+				`problem -target: "nosuch" names no resource of the configuration or the host`,
+			},
+		},
+		{
 			name:    "shim-died",
 			desired: desired(web()),
 			host: func(d *plan.Desired) *plan.Observed {
@@ -300,6 +332,24 @@ func TestMake(t *testing.T) {
 			}(),
 			host: func(*plan.Desired) *plan.Observed { return converged(desired(web())) },
 			want: []string{"~ block.data ~size"},
+		},
+		{
+			name: "block-grows-under-its-unikernel",
+			desired: func() *plan.Desired {
+				db := web()
+				db.Name, db.Nets = "db", nil
+				db.Blocks = []plan.BlockAttachment{{Device: "storage", Block: "data", SectorSize: 512, SizeMiB: 32}}
+				d := desired(db)
+				d.Blocks[0].SizeMiB = 32
+				return d
+			}(),
+			host: func(*plan.Desired) *plan.Observed {
+				db := web()
+				db.Name, db.Nets = "db", nil
+				db.Blocks = []plan.BlockAttachment{{Device: "storage", Block: "data", SectorSize: 512, SizeMiB: 16}}
+				return converged(desired(db))
+			},
+			want: []string{"~ block.data ~size", "-/+ unikernel.db !blocks"},
 		},
 		{
 			name: "block-shrink-refused",

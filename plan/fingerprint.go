@@ -16,7 +16,6 @@ func HostFingerprint(o *Observed) string {
 		Name        string
 		SpecDigest  string
 		ShimAlive   bool
-		TenderAlive bool
 		State       State
 		BootMatches bool
 	}
@@ -43,7 +42,9 @@ func HostFingerprint(o *Observed) string {
 	}
 	for _, k := range sortedKeys(o.Unikernels) {
 		ou := o.Unikernels[k]
-		u := unikernel{Name: k, ShimAlive: ou.ShimAlive, TenderAlive: ou.TenderAlive}
+		// Not TenderAlive: a live shim restarts its tender by itself
+		// (backoff), which changes no plan.
+		u := unikernel{Name: k, ShimAlive: ou.ShimAlive}
 		if ou.Spec != nil {
 			u.SpecDigest = Digest(ou.Spec)
 		}

@@ -85,6 +85,9 @@ type BlockAttachment struct {
 	Device     string `json:"device"`
 	Block      string `json:"block"`
 	SectorSize int    `json:"sector_size"`
+	// SizeMiB is the block's size: the tender reads a block's capacity
+	// when it starts, so a resize restarts the unikernel.
+	SizeMiB int64 `json:"size_mib"`
 }
 
 // Restart policies.

@@ -51,6 +51,7 @@ type SpecBlock struct {
 	Block      string `json:"block"`
 	Path       string `json:"path"`
 	SectorSize int    `json:"sector_size"`
+	SizeMiB    int64  `json:"size_mib"`
 }
 
 // TapName is the host name of the tap for a unikernel's net device: "rt"

@@ -40,6 +40,13 @@ func (h *Host) createBlock(ctx context.Context, b plan.Block) error {
 	if err := h.dbdir.Init(); err != nil {
 		return err
 	}
+	// A crash while an earlier run copied the source left its temporary
+	// file; nobody else makes one for this name (apply holds the lock).
+	if stale, err := filepath.Glob(filepath.Join(h.dbdir.BlockDir(), "."+b.Name+".tmp*")); err == nil {
+		for _, f := range stale {
+			os.Remove(f)
+		}
+	}
 	// os.CreateTemp opens with O_CREATE|O_EXCL, which never follows a
 	// symbolic link, and mode 0600.
 	tmp, err := os.CreateTemp(h.dbdir.BlockDir(), "."+b.Name+".tmp*")

@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
@@ -21,22 +22,49 @@ func (h *Host) watchDrift(ctx context.Context, out chan<- Drift) (func(), error)
 	if !ok {
 		return func() {}, fmt.Errorf("watch host drift: %w", errors.ErrUnsupported)
 	}
-	updates := make(chan netlink.LinkUpdate, 256)
-	opts := netlink.LinkSubscribeOptions{
-		ErrorCallback: func(err error) { h.log.Warn("link subscription", "err", err) },
+	subscribe := func() (chan netlink.LinkUpdate, error) {
+		updates := make(chan netlink.LinkUpdate, 256)
+		opts := netlink.LinkSubscribeOptions{
+			ErrorCallback:     func(err error) { h.log.Warn("link subscription", "err", err) },
+			ReceiveBufferSize: 4 << 20, // a burst of link events is no ENOBUFS
+		}
+		if nl.nsFD >= 0 {
+			ns := netns.NsHandle(nl.nsFD)
+			opts.Namespace = &ns
+		}
+		if err := netlink.LinkSubscribeWithOptions(updates, ctx.Done(), opts); err != nil {
+			return nil, fmt.Errorf("subscribe to link updates: %w", err)
+		}
+		return updates, nil
 	}
-	if nl.nsFD >= 0 {
-		ns := netns.NsHandle(nl.nsFD)
-		opts.Namespace = &ns
-	}
-	if err := netlink.LinkSubscribeWithOptions(updates, ctx.Done(), opts); err != nil {
-		return func() {}, fmt.Errorf("subscribe to link updates: %w", err)
+	updates, err := subscribe()
+	if err != nil {
+		return func() {}, err
 	}
 	go func() {
-		for u := range updates {
-			if d, ok := linkDrift(u); ok {
-				send(ctx, out, d)
+		for {
+			for u := range updates {
+				if d, ok := linkDrift(u); ok {
+					send(ctx, out, d)
+				}
 			}
+			// The library closes the channel on a receive error (events
+			// lost, say): subscribe again, and have the host looked at,
+			// since what was lost is unknown.
+			for ctx.Err() == nil {
+				if updates, err = subscribe(); err == nil {
+					break
+				}
+				h.log.Warn("resubscribe to link updates", "err", err)
+				select {
+				case <-time.After(time.Second):
+				case <-ctx.Done():
+				}
+			}
+			if ctx.Err() != nil {
+				return
+			}
+			send(ctx, out, Drift{Kind: "link", Message: "link events were lost; looking at every link again"})
 		}
 	}()
 	sw, err := newShimWatch(h, out)

@@ -186,15 +186,10 @@ var ErrNotOwned = errors.New("not created by roost")
 // ErrNoInterface means a network interface does not exist.
 var ErrNoInterface = errors.New("no such network interface")
 
-// namePattern is the rule for unikernel and block names (DESIGN.md,
-// "Names"). They become file names, so platform checks it again before
-// building a path from one.
-var namePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{0,62}$`)
-
 // checkName returns an error unless name is a valid unikernel or block
-// name, and so a safe single path element.
+// name (plan.ValidName), and so a safe single path element.
 func checkName(kind, name string) error {
-	if !namePattern.MatchString(name) {
+	if !plan.ValidName(name) {
 		return fmt.Errorf("invalid %s name %q", kind, name)
 	}
 	return nil

@@ -23,7 +23,7 @@ func (h *Host) Observe(ctx context.Context) (*plan.Observed, error) {
 		Tenders:    map[string]plan.TenderLookup{},
 	}
 	var err error
-	if o.BootID, err = bootID(); err != nil {
+	if o.BootID, err = BootID(); err != nil {
 		return nil, fmt.Errorf("observe host: %w", err)
 	}
 	if o.Host, err = readHostInfo(h.dbdir); err != nil {
@@ -158,8 +158,7 @@ func tenderAlive(s *plan.Status, boot string) bool {
 	if s.TenderPID <= 0 || s.BootID != boot {
 		return false
 	}
-	start, err := processStartTime(s.TenderPID)
-	return err == nil && start == s.TenderStart
+	return ProcessAlive(s.TenderPID, s.TenderStart)
 }
 
 func (h *Host) shimAlive(name string) (bool, error) {

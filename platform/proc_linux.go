@@ -19,9 +19,9 @@ import (
 // only alpha and ia64 differed.
 const clockTicks = 100
 
-// bootID returns /proc/sys/kernel/random/boot_id, which changes on every
-// boot.
-func bootID() (string, error) {
+// BootID returns /proc/sys/kernel/random/boot_id, which changes on every
+// boot: it tells whether recorded pids belong to this boot.
+func BootID() (string, error) {
 	b, err := os.ReadFile("/proc/sys/kernel/random/boot_id")
 	if err != nil {
 		return "", fmt.Errorf("read boot id: %w", err)
@@ -87,11 +87,22 @@ func readStat(pid int) (procStat, error) {
 	return st, nil
 }
 
-// processStartTime returns when process pid started, in clock ticks since
+// ProcessStartTime returns when process pid started, in clock ticks since
 // boot (/proc/PID/stat field 22), as plan.Status.TenderStart records it.
-func processStartTime(pid int) (uint64, error) {
+func ProcessStartTime(pid int) (uint64, error) {
 	st, err := readStat(pid)
-	return st.StartTime, err
+	if err != nil {
+		return 0, fmt.Errorf("start time of process %d: %w", pid, err)
+	}
+	return st.StartTime, nil
+}
+
+// ProcessAlive reports whether pid is the process that started at start
+// (clock ticks since boot) and has not exited: a zombie has, and a reused
+// pid is another process.
+func ProcessAlive(pid int, start uint64) bool {
+	st, err := readStat(pid)
+	return err == nil && st.StartTime == start && st.State != "Z" && st.State != "X"
 }
 
 func processStats(pid int) (ProcStats, error) {

@@ -14,7 +14,8 @@ import (
 
 // procStat is what roost reads of /proc/PID/stat (proc(5)).
 type procStat struct {
-	Comm string
+	Comm  string
+	State string // field 3: R, S, D, Z (zombie), X (dead), ...
 	// UTime and STime are field 14 and 15, in clock ticks.
 	UTime, STime uint64
 	// StartTime is field 22: when the process started, in clock ticks
@@ -38,6 +39,7 @@ func parseStat(b []byte) (procStat, error) {
 	if len(fields) < 22-2 {
 		return st, fmt.Errorf("%d fields after comm, want at least %d", len(fields), 22-2)
 	}
+	st.State = fields[0]
 	var err error
 	for _, f := range []struct {
 		n   int

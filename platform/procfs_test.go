@@ -17,10 +17,11 @@ func TestParseStat(t *testing.T) {
 		want    procStat
 		wantErr bool
 	}{
-		{name: "plain", in: "5772 (cat)" + statTail, want: procStat{Comm: "cat", UTime: 7, STime: 3, StartTime: 129363}},
-		{name: "comm-with-spaces", in: "5772 (solo5 hvt x)" + statTail, want: procStat{Comm: "solo5 hvt x", UTime: 7, STime: 3, StartTime: 129363}},
-		{name: "comm-with-parentheses", in: "5772 (a) (b) 1 2)" + statTail, want: procStat{Comm: "a) (b) 1 2", UTime: 7, STime: 3, StartTime: 129363}},
-		{name: "comm-empty", in: "5772 ()" + statTail, want: procStat{Comm: "", UTime: 7, STime: 3, StartTime: 129363}},
+		{name: "plain", in: "5772 (cat)" + statTail, want: procStat{Comm: "cat", State: "R", UTime: 7, STime: 3, StartTime: 129363}},
+		{name: "comm-with-spaces", in: "5772 (solo5 hvt x)" + statTail, want: procStat{Comm: "solo5 hvt x", State: "R", UTime: 7, STime: 3, StartTime: 129363}},
+		{name: "comm-with-parentheses", in: "5772 (a) (b) 1 2)" + statTail, want: procStat{Comm: "a) (b) 1 2", State: "R", UTime: 7, STime: 3, StartTime: 129363}},
+		{name: "comm-empty", in: "5772 ()" + statTail, want: procStat{Comm: "", State: "R", UTime: 7, STime: 3, StartTime: 129363}},
+		{name: "zombie", in: "7 (a) b (c)) Z 1 7 7 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 12 0 0", want: procStat{Comm: "a) b (c)", State: "Z", StartTime: 12}},
 		{name: "no-comm", in: "5772 cat R 1 2 3", wantErr: true},
 		{name: "truncated", in: "5772 (cat) R 5767 5767 30957 0 -1 4194304 99 0 0 0 7 3", wantErr: true},
 		{name: "not-a-number", in: "5772 (cat) R 5767 5767 30957 0 -1 4194304 99 0 0 0 x 3 0 0 20 0 1 0 129363 3133440", wantErr: true},

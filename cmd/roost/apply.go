@@ -121,7 +121,7 @@ func (s *session) applyPlan(ctx context.Context, po *planOptions, ao *applyOptio
 		defer mu.Unlock()
 		if ao.jsonOut {
 			line := map[string]any{"format_version": planjson.FormatVersion, "type": "step", "time": time.Now().UTC().Format(time.RFC3339Nano),
-				"address": e.Address, "action": actionName(e.Action), "phase": e.Phase}
+				"address": e.Address, "action": e.Action.Name(), "phase": e.Phase}
 			if e.Duration > 0 {
 				line["duration_ms"] = e.Duration.Milliseconds()
 			}
@@ -131,7 +131,7 @@ func (s *session) applyPlan(ctx context.Context, po *planOptions, ao *applyOptio
 			writeJSONLine(g.stdout, line)
 			return
 		}
-		views.WriteStep(g.stdout, e.Address, actionName(e.Action), string(e.Phase), e.Duration, e.Err, colors)
+		views.WriteStep(g.stdout, e.Address, e.Action.Name(), string(e.Phase), e.Duration, e.Err, colors)
 	}
 	if !ao.jsonOut {
 		fmt.Fprintln(g.stdout)
@@ -178,22 +178,6 @@ func (s *session) applyPlan(ctx context.Context, po *planOptions, ao *applyOptio
 		return fmt.Errorf("%s failed: %d step%s failed, %d skipped", strings.ToLower(verb), len(res.Failed), plural(len(res.Failed)), len(res.Skipped))
 	}
 	return nil
-}
-
-func actionName(a plan.Action) string {
-	switch a {
-	case plan.Create:
-		return "create"
-	case plan.Start:
-		return "start"
-	case plan.Update:
-		return "update"
-	case plan.Replace:
-		return "replace"
-	case plan.Delete:
-		return "delete"
-	}
-	return a.String()
 }
 
 // errNotApproved ends apply when the operator did not answer yes.

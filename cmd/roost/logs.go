@@ -10,6 +10,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/roostd/roost/config"
 	"github.com/roostd/roost/platform"
 )
 
@@ -33,6 +34,9 @@ func runLogs(ctx context.Context, g *globals, args []string) error {
 		return errors.New("logs takes one unikernel NAME")
 	}
 	name := pos[0]
+	if !config.ValidName(name) {
+		return fmt.Errorf("%q is not a unikernel name (%s)", name, config.NameRule)
+	}
 	s, err := g.openHost(".", localConfig())
 	if err != nil {
 		return err
@@ -108,36 +112,51 @@ func looksLikeStamp(line []byte) bool {
 	return err == nil
 }
 
-// followConsole prints lines appended to console.log after offset, and
-// starts over on a new file when the shim rotates it.
+// followConsole prints lines appended to console.log after offset. When
+// the shim rotates the file (console.log becomes console.log.1), it reads
+// what is left of the old one, then follows the new one from its start.
 func followConsole(ctx context.Context, w io.Writer, dbdir platform.DBDir, name string, offset int64, stamps bool) error {
 	t := time.NewTicker(200 * time.Millisecond)
 	defer t.Stop()
+	var cur *os.File
+	defer func() {
+		if cur != nil {
+			cur.Close()
+		}
+	}()
 	var partial []byte
+	drain := func(f *os.File) {
+		buf, err := io.ReadAll(io.NewSectionReader(f, offset, 1<<62))
+		if err != nil {
+			return
+		}
+		offset += int64(len(buf))
+		data := append(partial, buf...)
+		for {
+			line, rest, found := bytes.Cut(data, []byte("\n"))
+			if !found {
+				break
+			}
+			writeConsoleLine(w, line, stamps)
+			data = rest
+		}
+		partial = append([]byte(nil), data...)
+	}
 	for {
-		f, err := platform.OpenNoFollow(dbdir.Console(name), os.O_RDONLY, 0)
-		if err == nil {
-			fi, statErr := f.Stat()
-			if statErr == nil && fi.Size() < offset {
-				offset = 0 // rotated: a new, shorter file
-				partial = nil
-			}
-			if statErr == nil && fi.Size() > offset {
-				buf := make([]byte, fi.Size()-offset)
-				n, _ := f.ReadAt(buf, offset)
-				offset += int64(n)
-				data := append(partial, buf[:n]...)
-				for {
-					line, rest, found := bytes.Cut(data, []byte("\n"))
-					if !found {
-						break
-					}
-					writeConsoleLine(w, line, stamps)
-					data = rest
+		if cur == nil {
+			cur, _ = platform.OpenNoFollow(dbdir.Console(name), os.O_RDONLY, 0)
+		}
+		if cur != nil {
+			drain(cur)
+			// Rotated: console.log is another file now.
+			if now, err := os.Stat(dbdir.Console(name)); err == nil {
+				if was, err := cur.Stat(); err == nil && !os.SameFile(was, now) {
+					drain(cur)
+					cur.Close()
+					cur, offset, partial = nil, 0, nil
+					continue
 				}
-				partial = append([]byte(nil), data...)
 			}
-			f.Close()
 		}
 		select {
 		case <-ctx.Done():

@@ -132,6 +132,6 @@ func (m *watchMetrics) observe(dir string, e apply.WatchEvent) {
 			m.info.WithLabelValues(dir, e.Commit).Set(1)
 		}
 	case "step":
-		m.steps.WithLabelValues(actionName(e.Action), string(e.Phase)).Inc()
+		m.steps.WithLabelValues(e.Action.Name(), string(e.Phase)).Inc()
 	}
 }

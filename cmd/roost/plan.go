@@ -40,7 +40,6 @@ type savedPlan struct {
 	Targets       []string       `json:"targets,omitempty"`
 	Replace       []string       `json:"replace,omitempty"`
 	AllowDataLoss bool           `json:"allow_data_loss,omitempty"`
-	Destroy       bool           `json:"destroy,omitempty"`
 	Plan          *planjson.Plan `json:"plan"`
 }
 

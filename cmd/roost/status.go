@@ -255,8 +255,6 @@ func lastExitShort(e *plan.Exit) string {
 
 func shortDuration(d time.Duration) string {
 	switch {
-	case d < time.Minute:
-		return d.Round(time.Second).String()
 	case d < time.Hour:
 		return d.Round(time.Second).String()
 	case d < 48*time.Hour:

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -10,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -62,16 +64,26 @@ func runWatch(ctx context.Context, g *globals, args []string) error {
 		return fmt.Errorf("watch: %s is not a directory", dir)
 	}
 
-	// The data directory comes from the configuration as first read; an
-	// invalid one at start still lets watch start (and wait for a fix)
-	// when -dbdir or ROOST_DBDIR names it.
+	// The data directory and tender directories come from the
+	// configuration as first read. An invalid one at start lets watch
+	// start (and wait for a fix) only when -dbdir or ROOST_DBDIR names the
+	// data directory: the roost block could name another.
 	first, diags := config.Load(dir, lf.options())
 	if diags.HasErrors() {
+		if g.dbdir == "" && os.Getenv("ROOST_DBDIR") == "" {
+			if err := g.printDiagnostics(diags, first.Files, "invalid configuration in "+dir); err != nil {
+				return fmt.Errorf("%w; watch starts with an invalid configuration only when -dbdir or ROOST_DBDIR names the data directory", err)
+			}
+		}
 		first = nil
 	}
 	s, err := g.openHost(dir, first)
 	if err != nil {
 		return err
+	}
+	var openedTenders []string
+	if first != nil {
+		openedTenders = first.Settings.Tenders
 	}
 	defer s.host.Close()
 	if err := s.dbdir.Init(); err != nil {
@@ -134,6 +146,11 @@ func runWatch(ctx context.Context, g *globals, args []string) error {
 			if diags.HasErrors() {
 				out.diagnostics(diags, cfg.Files)
 				return nil, fmt.Errorf("%d error%s", len(diags.Errs()), plural(len(diags.Errs())))
+			}
+			if !slices.Equal(cfg.Settings.Tenders, openedTenders) || g.dbdirFor(cfg) != string(s.dbdir) {
+				// The Host was opened with the first settings; another
+				// data directory is another host.
+				return nil, errors.New("the roost block (dbdir, tenders) changed; restart roost watch to use it")
 			}
 			s.cfg = cfg
 			l := &apply.Loaded{Desired: &cfg.Desired, Fingerprint: loadFingerprint(cfg), Files: dependencies(cfg, lf.varFiles)}
@@ -349,13 +366,13 @@ func (o *watchOutput) event(e apply.WatchEvent) {
 	switch e.Type {
 	case "step":
 		extra["address"] = e.Address
-		extra["action"] = actionName(e.Action)
+		extra["action"] = e.Action.Name()
 		extra["phase"] = string(e.Phase)
 		extra["duration_ms"] = e.Duration.Milliseconds()
 		name := strings.TrimPrefix(e.Address, plan.KindUnikernel+".")
 		switch e.Phase {
 		case apply.PhaseDone:
-			msg = fmt.Sprintf("%s: %s", name, stepDone(actionName(e.Action)))
+			msg = fmt.Sprintf("%s: %s", name, views.Done(e.Action.Name()))
 			if e.Detail != "" {
 				msg += " (" + e.Detail + ")"
 				extra["detail"] = e.Detail
@@ -400,20 +417,4 @@ func (o *watchOutput) event(e apply.WatchEvent) {
 		}
 	}
 	o.line(level, e.Type, msg, extra)
-}
-
-func stepDone(action string) string {
-	switch action {
-	case "create":
-		return "created"
-	case "start":
-		return "started"
-	case "update":
-		return "updated in place"
-	case "replace":
-		return "replaced"
-	case "delete":
-		return "destroyed"
-	}
-	return action
 }

@@ -88,10 +88,6 @@ type Summary struct {
 	Destroy int `json:"destroy"`
 }
 
-var actionNames = map[plan.Action]string{
-	plan.Create: "create", plan.Start: "start", plan.Update: "update", plan.Replace: "replace", plan.Delete: "delete",
-}
-
 // FromPlan converts p to its JSON form.
 func FromPlan(p *plan.Plan) *Plan {
 	s := p.Summary()
@@ -108,7 +104,7 @@ func FromPlan(p *plan.Plan) *Plan {
 		HostFingerprint:   p.HostFingerprint,
 	}
 	for _, c := range p.Changes {
-		jc := Change{Address: c.Address(), Kind: c.Kind, Name: c.Name, Action: actionNames[c.Action], Symbol: c.Action.Symbol(), Reasons: c.Reasons}
+		jc := Change{Address: c.Address(), Kind: c.Kind, Name: c.Name, Action: c.Action.Name(), Symbol: c.Action.Symbol(), Reasons: c.Reasons}
 		for _, f := range c.Fields {
 			jc.Fields = append(jc.Fields, Field{Name: f.Name, Before: f.Before, After: f.After, ForcesReplacement: f.ForcesReplacement})
 		}

@@ -35,7 +35,8 @@
 // # Restarts
 //
 // Exit codes 1 and 60-64 are configuration errors (albatross's rule): failed,
-// not restarted, unless listed in exit_codes under on-failure or always.
+// not restarted, unless listed in exit_codes (which the file format allows
+// under on-failure only).
 // never restarts nothing; on-failure restarts a non-zero code (only one in
 // exit_codes, if that is not empty) and a signal the shim did not send;
 // always restarts everything else, code 0 too. The n-th consecutive restart

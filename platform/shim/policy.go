@@ -22,8 +22,9 @@ func configError(code int) bool { return code == 1 || (code >= 60 && code <= 64)
 // not cause: StateBackoff to restart it, or the ended state the policy
 // leaves it in. An exit the shim caused (a stop) never gets here.
 //
-//   - A code listed in ExitCodes restarts under on-failure and always,
-//     even a configuration error (1, 60-64).
+//   - A code listed in ExitCodes restarts, even a configuration error
+//     (1, 60-64). (The file format allows ExitCodes under on-failure only;
+//     the shim takes them as a spec gives them.)
 //   - Otherwise a configuration error has failed, under every policy.
 //   - never: code 0 has exited; any other code or a signal has failed.
 //   - on-failure: code 0 has exited; another code restarts when ExitCodes

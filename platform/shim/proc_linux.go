@@ -1,12 +1,8 @@
 package shim
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"os"
-	"strconv"
-	"strings"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -37,64 +33,6 @@ func setAffinity(cpus []int) error {
 		return fmt.Errorf("pin to cpus %v: %w", cpus, err)
 	}
 	return nil
-}
-
-// procStartTime returns the start time of process pid in clock ticks since
-// boot: field 22 of /proc/PID/stat.
-func procStartTime(pid int) (uint64, error) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return 0, fmt.Errorf("read start time of pid %d: %w", pid, err)
-	}
-	_, start, err := parseStat(b)
-	if err != nil {
-		return 0, fmt.Errorf("read start time of pid %d: %w", pid, err)
-	}
-	return start, nil
-}
-
-// errStat is returned for a /proc/PID/stat line that cannot be parsed.
-var errStat = errors.New("malformed /proc stat line")
-
-// parseStat returns the state (field 3) and start time (field 22) of a
-// /proc/PID/stat line. The command name (field 2) is in parentheses and
-// may itself hold spaces and parentheses, so fields count from the last
-// ')'.
-func parseStat(b []byte) (state string, start uint64, err error) {
-	i := bytes.LastIndexByte(b, ')')
-	if i < 0 {
-		return "", 0, errStat
-	}
-	fields := strings.Fields(string(b[i+1:]))
-	if len(fields) < 20 { // fields[0] is field 3
-		return "", 0, errStat
-	}
-	start, err = strconv.ParseUint(fields[22-3], 10, 64)
-	if err != nil {
-		return "", 0, fmt.Errorf("%w: %w", errStat, err)
-	}
-	return fields[0], start, nil
-}
-
-// processAlive reports whether pid is the process that started at start
-// (clock ticks since boot) and has not exited: a zombie has.
-func processAlive(pid int, start uint64) bool {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return false
-	}
-	state, s, err := parseStat(b)
-	return err == nil && s == start && state != "Z" && state != "X"
-}
-
-// bootID returns the kernel's boot id, which tells whether recorded pids
-// belong to this boot.
-func bootID() string {
-	b, err := os.ReadFile("/proc/sys/kernel/random/boot_id")
-	if err != nil {
-		return ""
-	}
-	return strings.TrimSpace(string(b))
 }
 
 // waitExited waits until child pid has exited but leaves it unreaped, so

@@ -18,19 +18,6 @@ func setAffinity(cpus []int) error {
 	return fmt.Errorf("pin to cpus %v: %w", cpus, errors.ErrUnsupported)
 }
 
-// procStartTime is implemented on Linux only: without it a tender's pid is
-// never trusted for signals from outside its shim.
-func procStartTime(pid int) (uint64, error) {
-	return 0, fmt.Errorf("read start time of pid %d: %w", pid, errors.ErrUnsupported)
-}
-
-// processAlive cannot tell a pid's start time here, so it never vouches
-// for one.
-func processAlive(pid int, start uint64) bool { return false }
-
-// bootID is unknown here.
-func bootID() string { return "" }
-
 // waitExited is implemented on Linux only: here the tender's own Wait
 // both waits and reaps.
 func waitExited(pid int) error { return errors.ErrUnsupported }

@@ -653,37 +653,3 @@ func TestRunConsoleRotation(t *testing.T) {
 		t.Errorf("console.log.1 (-want +got):\n%s", diff)
 	}
 }
-
-func TestParseStat(t *testing.T) {
-	tests := []struct {
-		name      string
-		line      string
-		wantState string
-		wantStart uint64
-		wantErr   bool
-	}{
-		{
-			name:      "plain",
-			line:      "4242 (solo5-hvt) S 1 4242 4242 0 -1 4194560 200 0 0 0 1 2 0 0 20 0 1 0 987654 1000 10 18446744073709551615",
-			wantState: "S", wantStart: 987654,
-		},
-		{
-			name:      "name with spaces and parentheses",
-			line:      "7 (a) b (c)) Z 1 7 7 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 12 0 0",
-			wantState: "Z", wantStart: 12,
-		},
-		{name: "cut short", line: "7 (x) S 1 2 3", wantErr: true},
-		{name: "no name", line: "7 x S", wantErr: true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			state, start, err := parseStat([]byte(tt.line))
-			if (err != nil) != tt.wantErr {
-				t.Fatalf("parseStat(%q) error = %v, want error %v", tt.line, err, tt.wantErr)
-			}
-			if state != tt.wantState || start != tt.wantStart {
-				t.Errorf("parseStat(%q) = %q, %d, want %q, %d", tt.line, state, start, tt.wantState, tt.wantStart)
-			}
-		})
-	}
-}

@@ -141,8 +141,11 @@ func WriteProblems(w io.Writer, p *planjson.Plan, c Colors) {
 }
 
 var stepDone = map[string]string{
-	"create": "created", "start": "started", "update": "updated", "replace": "replaced", "delete": "destroyed",
+	"create": "created", "start": "started", "update": "updated in place", "replace": "replaced", "delete": "destroyed",
 }
+
+// Done says what a finished step did: "created", "replaced", ...
+func Done(action string) string { return stepDone[action] }
 
 // WriteStep prints one line for a step of apply: started steps are not
 // shown (steps run in parallel; a line per end reads better), finished ones
