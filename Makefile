@@ -42,11 +42,13 @@ fuzz:
 
 test: lint examples unit integration fuzz
 
-# Loading (config), and as root the apply of 100 unikernels against the
-# floor of tap + fork/exec without roost, and plan with 100 running.
+# Loading (config); as root: apply of 100 unikernels against the floor of
+# tap + fork/exec without roost, plan with 100 running, watch's latency
+# from a file write to a running tender, and its idle CPU and memory.
 bench: build
 	$(GO) test -run '^$$' -bench . -benchtime 20x -count 5 ./config
 	$(GO) test -tags integration -run '^$$' -bench LiveApply100 -benchtime 5x -timeout 20m ./cmd/roost
+	$(GO) test -tags integration -run '^$$' -bench 'LiveWatch' -benchtime 1x -timeout 20m ./cmd/roost
 
 demo: examples
 	./scripts/demo.sh
