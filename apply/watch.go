@@ -420,8 +420,8 @@ func (w *watcher) load() {
 	w.problems = map[string]bool{}
 	// A new configuration deserves a new try at once.
 	w.retry = map[string]retryState{}
-	msg := fmt.Sprintf("configuration generation %d: %d unikernels, %d bridges, %d blocks",
-		w.generation, len(l.Desired.Unikernels), len(l.Desired.Bridges), len(l.Desired.Blocks))
+	msg := fmt.Sprintf("configuration generation %d: %s, %s, %s", w.generation,
+		count(len(l.Desired.Unikernels), "unikernel"), count(len(l.Desired.Bridges), "bridge"), count(len(l.Desired.Blocks), "block"))
 	if l.Commit != "" {
 		msg += " at commit " + shortHash(l.Commit)
 	}
@@ -492,6 +492,14 @@ func changeDetail(c *plan.Change) string {
 	}
 	sort.Strings(parts)
 	return strings.Join(parts, ", ")
+}
+
+// count says "1 unikernel", "2 unikernels".
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 func shortHash(h string) string {

@@ -100,6 +100,16 @@ rc=0; "${R[@]}" plan -detailed-exitcode "$WORK" || rc=$?
 echo "(plan -detailed-exitcode exited with $rc: 2 means changes)"
 run "${R[@]}" apply -auto-approve "$WORK"
 
+bold "roost watch: edit the file, and watch applies it (stopped after 3 s)"
+"${R[@]}" watch "$WORK" > "$TMP/watch.log" 2>&1 &
+WATCH=$!
+sleep 1
+sed -i 's/memory = 64/memory = 48/' "$WORK/net.hcl"
+sleep 2
+kill -TERM "$WATCH"
+wait "$WATCH" || true
+cat "$TMP/watch.log"
+
 bold "roost destroy: everything roost runs goes (blocks would stay)"
 run "${R[@]}" destroy -auto-approve "$WORK"
 run "${R[@]}" status

@@ -169,7 +169,11 @@ func (s *session) applyPlan(ctx context.Context, po *planOptions, ao *applyOptio
 	if runErr != nil {
 		result = "failed"
 	}
-	if s.cfg != nil && !destroy {
+	switch {
+	case destroy && runErr == nil:
+		// Nothing runs from any configuration any more.
+		os.Remove(provenanceFile(s.dbdir))
+	case s.cfg != nil && !destroy:
 		p := provenance{Dir: absDir(s.dir), AppliedAt: time.Now().UTC(), By: "roost apply", Result: result}
 		p.Commit, _ = config.GitCommit(s.dir)
 		writeProvenance(s.dbdir, p)
