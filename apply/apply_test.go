@@ -38,7 +38,7 @@ func makePlan(t *testing.T, h *fakeHost, d *plan.Desired, mod func(*plan.Input))
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := plan.Input{Desired: d, Observed: o, DBDir: "/dbdir"}
+	in := plan.Input{Desired: d, Observed: o}
 	if mod != nil {
 		mod(&in)
 	}

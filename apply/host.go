@@ -12,9 +12,8 @@ import (
 // idempotent: creating what exists, or deleting what is gone, succeeds.
 type Host interface {
 	// Observe reads the host as it is. Tenders is left empty: the
-	// caller fills it with FindTender for what the configuration needs.
+	// caller fills it in for what the configuration needs.
 	Observe(ctx context.Context) (*plan.Observed, error)
-	FindTender(ctx context.Context, target string, abi uint32) plan.TenderLookup
 
 	CreateBridge(ctx context.Context, b plan.Bridge) error // create with alias, addresses, MTU; up
 	UpdateBridge(ctx context.Context, b plan.Bridge) error // set addresses and MTU of an existing bridge

@@ -321,7 +321,7 @@ func (w *watcher) pass(ctx context.Context, reasons []string, reload bool) {
 		return
 	}
 	// Watch never shrinks or deletes a block, whatever the flags.
-	p := plan.Make(plan.Input{Desired: w.good.Desired, Observed: o, DBDir: w.cfg.DBDir})
+	p := plan.Make(plan.Input{Desired: w.good.Desired, Observed: o})
 	if blocked := w.problems1(p); blocked {
 		done(WatchEvent{Result: "blocked", Message: "a host-wide check failed; nothing applied"})
 		return

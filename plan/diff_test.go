@@ -11,8 +11,6 @@ import (
 	"github.com/roostd/roost/plan"
 )
 
-const dbdir = "/var/lib/roost"
-
 var hvt = plan.TenderLookup{Path: "/usr/bin/solo5-hvt", Version: "solo5-hvt tender, version v0.9.0"}
 
 func web() plan.Unikernel {
@@ -60,7 +58,7 @@ func converged(d *plan.Desired) *plan.Observed {
 	}
 	for i := range d.Unikernels {
 		u := &d.Unikernels[i]
-		s := plan.NewSpec(u, hvt, dbdir)
+		s := plan.NewSpec(u, hvt)
 		o.Unikernels[u.Name] = plan.ObservedUnikernel{Name: u.Name, Spec: s, ShimAlive: true, TenderAlive: true,
 			Status: &plan.Status{State: plan.StateRunning, ShimPID: 100, TenderPID: 101, BootID: "boot-1"}}
 		for _, n := range s.Nets {
@@ -174,7 +172,7 @@ func TestMake(t *testing.T) {
 			host: func(d *plan.Desired) *plan.Observed {
 				o := converged(d)
 				u := o.Unikernels["web"]
-				u.Status.SpecDigest = "digest-of-an-older-spec"
+				u.SpecStale = true // status.json names the digest of an older spec
 				o.Unikernels["web"] = u
 				return o
 			},
@@ -482,7 +480,7 @@ func TestMake(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			in := plan.Input{Desired: tt.desired, Observed: tt.host(tt.desired), DBDir: dbdir}
+			in := plan.Input{Desired: tt.desired, Observed: tt.host(tt.desired)}
 			if tt.in != nil {
 				tt.in(&in)
 			}
@@ -498,10 +496,10 @@ func TestMake(t *testing.T) {
 // the second plan must be empty.
 func TestMakeIdempotent(t *testing.T) {
 	d := desired(web())
-	if p := plan.Make(plan.Input{Desired: d, Observed: emptyHost(), DBDir: dbdir}); len(p.Changes) != 3 {
+	if p := plan.Make(plan.Input{Desired: d, Observed: emptyHost()}); len(p.Changes) != 3 {
 		t.Fatalf("first plan has %d changes, want 3", len(p.Changes))
 	}
-	if p := plan.Make(plan.Input{Desired: d, Observed: converged(d), DBDir: dbdir}); !p.Empty() {
+	if p := plan.Make(plan.Input{Desired: d, Observed: converged(d)}); !p.Empty() {
 		t.Errorf("second plan = %v, want no changes", summary(p))
 	}
 }

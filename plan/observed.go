@@ -58,8 +58,17 @@ type ObservedUnikernel struct {
 	ShimAlive bool `json:"shim_alive"`
 	// TenderAlive is true when Status names a tender pid whose /proc start
 	// time matches, on this boot.
-	TenderAlive bool   `json:"tender_alive"`
-	Problem     string `json:"problem,omitempty"` // why Spec or Status is nil
+	TenderAlive bool `json:"tender_alive"`
+	// SpecStale is true when the shim runs with an older spec.json than
+	// the one on disk: a reload was lost.
+	SpecStale bool `json:"spec_stale,omitempty"`
+	// Command is the tender argv recorded with Spec, and CommandNow the
+	// one the platform would run for Spec today; they differ when
+	// something the tender sees changed outside Spec (the data directory
+	// moved).
+	Command    []string `json:"command,omitempty"`
+	CommandNow []string `json:"command_now,omitempty"`
+	Problem    string   `json:"problem,omitempty"` // why Spec or Status is nil
 }
 
 // TenderLookup is the result of looking for a tender.

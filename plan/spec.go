@@ -6,17 +6,16 @@ import (
 	"encoding/json"
 )
 
-// Spec is what roost applied for one unikernel: the contents of
-// dbdir/unikernels/<name>/spec.json. The shim starts the tender with
-// Command and follows Restart and StopTimeout; plan compares it with the
-// desired unikernel to decide between nothing, an update in place and a
-// replacement.
+// Spec is what roost applies for one unikernel, declaratively: platform
+// records it in the data directory (spec.json) with the paths and the
+// tender's argv it renders from it, and reads it back for plan, which
+// compares it with the desired unikernel to decide between nothing, an
+// update in place and a replacement.
 type Spec struct {
 	Name string `json:"name"`
-	// Image is the configuration's image path (for people); ImageFile is
-	// the content-addressed copy in dbdir/images that the tender runs.
+	// Image is the configuration's image path (for people); the tender
+	// runs the stored copy of ImageSHA256.
 	Image       string `json:"image"`
-	ImageFile   string `json:"image_file"`
 	ImageSHA256 string `json:"image_sha256"`
 	Target      string `json:"target"`
 	ABIVersion  uint32 `json:"abi_version"`
@@ -31,8 +30,6 @@ type Spec struct {
 	Restart       Restart     `json:"restart"`
 	StopTimeout   Duration    `json:"stop_timeout"`
 	DependsOn     []string    `json:"depends_on,omitempty"`
-	// Command is the tender's full argv, built from the fields above.
-	Command []string `json:"command"`
 	// Source is where the unikernel is declared, for messages.
 	Source string `json:"source,omitempty"`
 }
@@ -45,11 +42,10 @@ type SpecNet struct {
 	Tap    string `json:"tap"`
 }
 
-// SpecBlock is a block device as applied: Path is the file under dbdir.
+// SpecBlock is a block device as applied.
 type SpecBlock struct {
 	Device     string `json:"device"`
 	Block      string `json:"block"`
-	Path       string `json:"path"`
 	SectorSize int    `json:"sector_size"`
 	SizeMiB    int64  `json:"size_mib"`
 }

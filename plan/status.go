@@ -2,14 +2,13 @@ package plan
 
 import "time"
 
-// State is where a unikernel's shim is in its lifecycle.
-//
-//	starting -> running -> backoff -> starting ...
-//	running -> exited | failed     (the policy says: no restart)
-//	any     -> stopping -> stopped (roost stopped it)
+// State is where a unikernel's shim is in its lifecycle, as its
+// status.json says. The shim's state machine is defined once, with the
+// file format, in package platform/datadir; these are its states as plan
+// sees them (a test in platform checks that the two lists agree).
 type State string
 
-// States written by the shim to status.json.
+// The states of a unikernel's shim.
 const (
 	StateStarting State = "starting" // tender being started
 	StateRunning  State = "running"  // tender up
@@ -24,8 +23,7 @@ const (
 // once it writes one of these).
 func (s State) Ended() bool { return s == StateExited || s == StateFailed || s == StateStopped }
 
-// Status is dbdir/unikernels/<name>/status.json, written by the shim on
-// every change of state.
+// Status is what the shim last recorded of a unikernel (its status.json).
 type Status struct {
 	State   State  `json:"state"`
 	ShimPID int    `json:"shim_pid"`
@@ -40,10 +38,8 @@ type Status struct {
 	LastExit    *Exit     `json:"last_exit,omitempty"`
 	// NextStart is when a tender in backoff will be started again.
 	NextStart time.Time `json:"next_start,omitzero"`
-	// SpecDigest is Digest(spec) of the spec.json the shim last read.
-	SpecDigest string    `json:"spec_digest,omitempty"`
-	Message    string    `json:"message,omitempty"` // why, for people: "exec tender: ..."
-	UpdatedAt  time.Time `json:"updated_at"`
+	Message   string    `json:"message,omitempty"` // why, for people: "exec tender: ..."
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // Exit is how a tender ended.

@@ -162,7 +162,7 @@ func (h *Host) resizeBlock(name string, size int64) error {
 	if size <= 0 {
 		return fmt.Errorf("size %d bytes: want more than 0", size)
 	}
-	f, err := OpenNoFollow(h.dbdir.Block(name), os.O_WRONLY, 0)
+	f, err := h.dbdir.Open(h.dbdir.Block(name), os.O_WRONLY, 0)
 	if err != nil {
 		return err
 	}

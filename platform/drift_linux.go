@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/roostd/roost/platform/datadir"
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
@@ -137,12 +137,13 @@ func newShimWatch(h *Host, out chan<- Drift) (*shimWatch, error) {
 // refresh reads which shims are alive and wakes the poller to watch them.
 func (s *shimWatch) refresh() {
 	pids := map[int]string{}
-	if s.h.shims.Alive != nil {
-		ents, _ := os.ReadDir(s.h.dbdir.UnikernelsDir())
-		for _, e := range ents {
-			if alive, pid, err := s.h.shims.Alive(s.h.dbdir, e.Name()); err == nil && alive && pid > 0 {
-				pids[pid] = e.Name()
-			}
+	ents, _ := s.h.dbdir.ReadDir(s.h.dbdir.UnikernelsDir())
+	for _, e := range ents {
+		if datadir.Hidden(e.Name()) || !e.IsDir() {
+			continue
+		}
+		if alive, pid, err := s.h.shims.Alive(s.h.dbdir, e.Name()); err == nil && alive && pid > 0 {
+			pids[pid] = e.Name()
 		}
 	}
 	s.mu.Lock()

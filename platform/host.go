@@ -9,9 +9,9 @@ import (
 	"path/filepath"
 	"regexp"
 	"sync"
-	"time"
 
 	"github.com/roostd/roost/plan"
+	"github.com/roostd/roost/platform/datadir"
 	"github.com/roostd/roost/platform/solo5"
 )
 
@@ -19,12 +19,10 @@ import (
 type Options struct {
 	// DBDir is the data directory. It need not exist: a Host observes a
 	// missing one as an empty host and creates it on the first change.
-	DBDir DBDir
+	DBDir datadir.Dir
 	// ShimCommand is how to run roost for a shim: the executable and its
 	// argv[0], as shim.Start takes them.
 	ShimCommand []string
-	// Shims are the functions of package platform/shim; see Shims.
-	Shims Shims
 	// TenderDirs are searched for tenders before DBDir and $PATH.
 	TenderDirs []string
 	// NetNS is the path of a network namespace file (/run/netns/NAME,
@@ -35,26 +33,6 @@ type Options struct {
 	// Log receives what the Host does on a best-effort basis and what it
 	// skips; nil discards it.
 	Log *slog.Logger
-}
-
-// Shims are the functions of package platform/shim that a Host calls to
-// start and ask about shims. Package shim imports platform (for DBDir and
-// the JSON helpers), so platform cannot import it; whoever builds the Host
-// (cmd/roost) fills this in:
-//
-//	platform.Shims{Spawn: shim.Spawn, WaitRunning: shim.WaitRunning,
-//		Stop: shim.Stop, Reload: shim.Reload, Alive: shim.Alive}
-//
-// A nil function makes the operations that need it fail with an error
-// wrapping errors.ErrUnsupported.
-type Shims struct {
-	// Spawn starts a shim and returns at once with a function that waits
-	// until it has taken its lock.
-	Spawn       func(ctx context.Context, command []string, dbdir DBDir, name string) (wait func(context.Context) (pid int, err error), err error)
-	WaitRunning func(ctx context.Context, dbdir DBDir, name string, window time.Duration) error
-	Stop        func(ctx context.Context, dbdir DBDir, name string, timeout time.Duration) error
-	Reload      func(dbdir DBDir, name string) error
-	Alive       func(dbdir DBDir, name string) (alive bool, pid int, err error)
 }
 
 // Host is the host roost manages: the data directory, the shims it
@@ -68,10 +46,10 @@ type Host struct {
 	// spawned and VerifyUnikernel has not waited for yet.
 	spawned map[string]func(context.Context) (int, error)
 
-	dbdir       DBDir
+	dbdir       datadir.Dir
 	shimCommand []string
-	shims       Shims
-	finder      *solo5.Finder
+	shims       supervisor
+	finder      *TenderFinder
 	log         *slog.Logger
 	os          osHost
 }
@@ -106,13 +84,11 @@ func NewHost(opts Options) (*Host, error) {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	h := &Host{
-		dbdir:       DBDir(abs),
+		dbdir:       datadir.Dir(abs),
 		shimCommand: append([]string(nil), opts.ShimCommand...),
-		shims:       opts.Shims,
+		shims:       shimPackage{},
 		log:         log,
-		finder: &solo5.Finder{
-			Dirs: append(append([]string(nil), opts.TenderDirs...), abs),
-		},
+		finder:      NewTenderFinder(opts.TenderDirs, datadir.Dir(abs)),
 	}
 	h.os, err = newOSHost(opts.NetNS, log)
 	if err != nil {
@@ -125,7 +101,7 @@ func NewHost(opts Options) (*Host, error) {
 func (h *Host) Close() error { return h.os.close() }
 
 // DBDir returns the Host's data directory, made absolute.
-func (h *Host) DBDir() DBDir { return h.dbdir }
+func (h *Host) DBDir() datadir.Dir { return h.dbdir }
 
 // FindTender looks for a tender for target that speaks ABI version abi in
 // Options.TenderDirs, the data directory and $PATH, running each candidate's

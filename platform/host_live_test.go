@@ -18,6 +18,7 @@ import (
 	"github.com/roostd/roost/internal/netnstest"
 	"github.com/roostd/roost/plan"
 	"github.com/roostd/roost/platform"
+	"github.com/roostd/roost/platform/datadir"
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 )
@@ -321,7 +322,7 @@ func TestTapFixLive(t *testing.T) {
 func TestObserveLive(t *testing.T) {
 	ctx := context.Background()
 	ns := netnstest.New(t)
-	dbdir := platform.DBDir(filepath.Join(t.TempDir(), "missing"))
+	dbdir := datadir.Dir(filepath.Join(t.TempDir(), "missing"))
 	h := newHost(t, platform.Options{NetNS: ns.Path(), DBDir: dbdir})
 
 	o := observe(t, h)

@@ -21,27 +21,18 @@ import (
 	"github.com/roostd/roost/apply"
 	"github.com/roostd/roost/plan"
 	"github.com/roostd/roost/platform"
-	"github.com/roostd/roost/platform/shim"
+	"github.com/roostd/roost/platform/datadir"
 	"golang.org/x/sys/unix"
 )
 
 var _ apply.Host = (*platform.Host)(nil)
-
-// Shims holds package shim's functions as they are.
-var _ = platform.Shims{
-	Spawn:       shim.Spawn,
-	WaitRunning: shim.WaitRunning,
-	Stop:        shim.Stop,
-	Reload:      shim.Reload,
-	Alive:       shim.Alive,
-}
 
 // newHost returns a Host on a fresh data directory, in the namespace the
 // test runs in; tests using it touch no interface.
 func newHost(t *testing.T, opts platform.Options) *platform.Host {
 	t.Helper()
 	if opts.DBDir == "" {
-		opts.DBDir = platform.DBDir(filepath.Join(t.TempDir(), "db"))
+		opts.DBDir = datadir.Dir(filepath.Join(t.TempDir(), "db"))
 	}
 	h, err := platform.NewHost(opts)
 	if err != nil {
@@ -259,45 +250,46 @@ func (f *fakeShims) record(format string, args ...any) {
 	f.calls = append(f.calls, fmt.Sprintf(format, args...))
 }
 
-func (f *fakeShims) shims() platform.Shims {
-	return platform.Shims{
-		Spawn: func(ctx context.Context, command []string, dbdir platform.DBDir, name string) (func(context.Context) (int, error), error) {
-			if _, err := os.Stat(dbdir.Spec(name)); err != nil {
-				return nil, fmt.Errorf("no spec: %w", err)
-			}
-			f.record("start %s %q", name, command)
-			f.mu.Lock()
-			f.alive[name] = true
-			f.mu.Unlock()
-			return func(context.Context) (int, error) { f.record("started %s", name); return 42, nil }, nil
-		},
-		WaitRunning: func(ctx context.Context, dbdir platform.DBDir, name string, window time.Duration) error {
-			f.record("wait %s %s", name, window)
-			return nil
-		},
-		Stop: func(ctx context.Context, dbdir platform.DBDir, name string, timeout time.Duration) error {
-			f.record("stop %s %s", name, timeout)
-			f.mu.Lock()
-			delete(f.alive, name)
-			f.mu.Unlock()
-			return nil
-		},
-		Reload: func(dbdir platform.DBDir, name string) error {
-			f.record("reload %s", name)
-			return nil
-		},
-		Alive: func(dbdir platform.DBDir, name string) (bool, int, error) {
-			f.mu.Lock()
-			defer f.mu.Unlock()
-			return f.alive[name], 42, nil
-		},
+func (f *fakeShims) Spawn(ctx context.Context, command []string, dbdir datadir.Dir, name string) (func(context.Context) (int, error), error) {
+	if _, err := os.Stat(dbdir.Spec(name)); err != nil {
+		return nil, fmt.Errorf("no spec: %w", err)
 	}
+	f.record("start %s %q", name, command)
+	f.mu.Lock()
+	f.alive[name] = true
+	f.mu.Unlock()
+	return func(context.Context) (int, error) { f.record("started %s", name); return 42, nil }, nil
+}
+
+func (f *fakeShims) WaitRunning(ctx context.Context, dbdir datadir.Dir, name string, window time.Duration) error {
+	f.record("wait %s %s", name, window)
+	return nil
+}
+
+func (f *fakeShims) Stop(ctx context.Context, dbdir datadir.Dir, name string, timeout time.Duration) error {
+	f.record("stop %s %s", name, timeout)
+	f.mu.Lock()
+	delete(f.alive, name)
+	f.mu.Unlock()
+	return nil
+}
+
+func (f *fakeShims) Reload(dbdir datadir.Dir, name string) error {
+	f.record("reload %s", name)
+	return nil
+}
+
+func (f *fakeShims) Alive(dbdir datadir.Dir, name string) (bool, int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.alive[name], 42, nil
 }
 
 func TestUnikernelLifecycle(t *testing.T) {
 	ctx := context.Background()
 	shims := &fakeShims{alive: map[string]bool{}}
-	h := newHost(t, platform.Options{ShimCommand: []string{"/bin/roost", "roost"}, Shims: shims.shims()})
+	h := newHost(t, platform.Options{ShimCommand: []string{"/bin/roost", "roost"}})
+	platform.SetSupervisor(h, shims)
 	spec := &plan.Spec{Name: "web", MemoryMiB: 32, StopTimeout: plan.Duration(3 * time.Second)}
 
 	if err := h.StartUnikernel(ctx, spec); err != nil {
@@ -310,8 +302,8 @@ func TestUnikernelLifecycle(t *testing.T) {
 	if err != nil || !fi.IsDir() || fi.Mode().Perm() != 0o700 {
 		t.Fatalf("unikernel directory: %v, %v; want a directory, mode 0700", fi, err)
 	}
-	var got plan.Spec
-	if err := platform.ReadJSON(h.DBDir().Spec("web"), &got); err != nil || got.MemoryMiB != 32 {
+	var got datadir.Spec
+	if err := h.DBDir().ReadJSON(h.DBDir().Spec("web"), &got); err != nil || got.MemoryMiB != 32 {
 		t.Errorf("spec.json = %+v, %v; want the spec", got, err)
 	}
 
@@ -319,7 +311,7 @@ func TestUnikernelLifecycle(t *testing.T) {
 	if err := h.UpdateUnikernel(ctx, spec); err != nil {
 		t.Fatalf("UpdateUnikernel = %v", err)
 	}
-	if err := platform.ReadJSON(h.DBDir().Spec("web"), &got); err != nil || got.Restart.Policy != plan.RestartAlways {
+	if err := h.DBDir().ReadJSON(h.DBDir().Spec("web"), &got); err != nil || got.Restart.Policy != plan.RestartAlways {
 		t.Errorf("spec.json after update = %+v, %v; want policy always", got, err)
 	}
 
@@ -350,21 +342,14 @@ func TestUnikernelLifecycle(t *testing.T) {
 	}
 }
 
-func TestUnikernelWithoutShims(t *testing.T) {
-	h := newHost(t, platform.Options{})
-	err := h.StartUnikernel(context.Background(), &plan.Spec{Name: "web"})
-	if !errors.Is(err, errors.ErrUnsupported) {
-		t.Errorf("StartUnikernel without shim functions = %v, want errors.ErrUnsupported", err)
-	}
-}
-
 func TestObserveUnikernels(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("Observe reads /proc")
 	}
 	ctx := context.Background()
 	shims := &fakeShims{alive: map[string]bool{"running": true}}
-	h := newHost(t, platform.Options{Shims: shims.shims()})
+	h := newHost(t, platform.Options{})
+	platform.SetSupervisor(h, shims)
 	if err := h.DBDir().Init(); err != nil {
 		t.Fatal(err)
 	}
@@ -373,27 +358,27 @@ func TestObserveUnikernels(t *testing.T) {
 		t.Fatal(err)
 	}
 	self := selfStartTime(t)
-	write := func(name string, spec *plan.Spec, status *plan.Status) {
+	write := func(name string, spec *datadir.Spec, status *datadir.Status) {
 		t.Helper()
 		if err := os.Mkdir(h.DBDir().Unikernel(name), 0o700); err != nil {
 			t.Fatal(err)
 		}
 		if spec != nil {
-			if err := platform.WriteJSON(h.DBDir().Spec(name), spec); err != nil {
+			if err := h.DBDir().WriteJSON(h.DBDir().Spec(name), spec); err != nil {
 				t.Fatal(err)
 			}
 		}
 		if status != nil {
-			if err := platform.WriteJSON(h.DBDir().Status(name), status); err != nil {
+			if err := h.DBDir().WriteJSON(h.DBDir().Status(name), status); err != nil {
 				t.Fatal(err)
 			}
 		}
 	}
 	this := strings.TrimSpace(string(boot))
-	write("running", &plan.Spec{Name: "running"}, &plan.Status{State: plan.StateRunning, BootID: this, TenderPID: os.Getpid(), TenderStart: self})
-	write("reused-pid", &plan.Spec{Name: "reused-pid"}, &plan.Status{State: plan.StateRunning, BootID: this, TenderPID: os.Getpid(), TenderStart: self + 1})
-	write("other-boot", &plan.Spec{Name: "other-boot"}, &plan.Status{State: plan.StateRunning, BootID: "another", TenderPID: os.Getpid(), TenderStart: self})
-	write("no-status", &plan.Spec{Name: "no-status"}, nil)
+	write("running", &datadir.Spec{Name: "running"}, &datadir.Status{State: datadir.StateRunning, BootID: this, TenderPID: os.Getpid(), TenderStart: self})
+	write("reused-pid", &datadir.Spec{Name: "reused-pid"}, &datadir.Status{State: datadir.StateRunning, BootID: this, TenderPID: os.Getpid(), TenderStart: self + 1})
+	write("other-boot", &datadir.Spec{Name: "other-boot"}, &datadir.Status{State: datadir.StateRunning, BootID: "another", TenderPID: os.Getpid(), TenderStart: self})
+	write("no-status", &datadir.Spec{Name: "no-status"}, nil)
 	write("empty", nil, nil)
 	if err := os.WriteFile(h.DBDir().Spec("empty"), []byte("{"), 0o600); err != nil {
 		t.Fatal(err)

@@ -92,7 +92,7 @@ func (r ctxReader) Read(p []byte) (int, error) {
 // must not run beside a StoreImage: apply calls it under the exclusive
 // lock, after its steps.
 func (h *Host) PruneImages(ctx context.Context, keep map[string]bool) error {
-	entries, err := readDirNoFollow(h.dbdir.ImagesDir())
+	entries, err := h.dbdir.ReadDir(h.dbdir.ImagesDir())
 	if err != nil {
 		return fmt.Errorf("prune images: %w", err)
 	}

@@ -11,9 +11,10 @@ import (
 	"time"
 
 	"github.com/roostd/roost/platform"
+	"github.com/roostd/roost/platform/datadir"
 )
 
-func lock(t *testing.T, dbdir platform.DBDir, exclusive bool, timeout time.Duration) (func(), error) {
+func lock(t *testing.T, dbdir datadir.Dir, exclusive bool, timeout time.Duration) (func(), error) {
 	t.Helper()
 	release, err := platform.Lock(context.Background(), dbdir, exclusive, timeout)
 	if err == nil {
@@ -35,7 +36,7 @@ func TestLock(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dbdir := platform.DBDir(t.TempDir())
+			dbdir := datadir.Dir(t.TempDir())
 			if _, err := lock(t, dbdir, tt.first, 0); err != nil {
 				t.Fatalf("Lock(exclusive=%v) = %v", tt.first, err)
 			}
@@ -51,7 +52,7 @@ func TestLock(t *testing.T) {
 }
 
 func TestLockHolderMessage(t *testing.T) {
-	dbdir := platform.DBDir(t.TempDir())
+	dbdir := datadir.Dir(t.TempDir())
 	release, err := lock(t, dbdir, true, 0)
 	if err != nil {
 		t.Fatalf("Lock = %v", err)
@@ -88,7 +89,7 @@ func TestLockHolderMessage(t *testing.T) {
 }
 
 func TestLockTimeout(t *testing.T) {
-	dbdir := platform.DBDir(t.TempDir())
+	dbdir := datadir.Dir(t.TempDir())
 	release, err := lock(t, dbdir, true, 0)
 	if err != nil {
 		t.Fatalf("Lock = %v", err)
@@ -110,7 +111,7 @@ func TestLockTimeout(t *testing.T) {
 }
 
 func TestLockContext(t *testing.T) {
-	dbdir := platform.DBDir(t.TempDir())
+	dbdir := datadir.Dir(t.TempDir())
 	if _, err := lock(t, dbdir, true, 0); err != nil {
 		t.Fatalf("Lock = %v", err)
 	}
@@ -123,7 +124,7 @@ func TestLockContext(t *testing.T) {
 }
 
 func TestLockMissingDBDir(t *testing.T) {
-	dbdir := platform.DBDir(filepath.Join(t.TempDir(), "db"))
+	dbdir := datadir.Dir(filepath.Join(t.TempDir(), "db"))
 	if _, err := lock(t, dbdir, false, 0); err != nil {
 		t.Fatalf("shared Lock of a missing dbdir = %v", err)
 	}
@@ -140,7 +141,7 @@ func TestLockMissingDBDir(t *testing.T) {
 
 func TestLockRefusesSymlink(t *testing.T) {
 	dir := t.TempDir()
-	dbdir := platform.DBDir(filepath.Join(dir, "db"))
+	dbdir := datadir.Dir(filepath.Join(dir, "db"))
 	if err := os.Mkdir(string(dbdir), 0o700); err != nil {
 		t.Fatal(err)
 	}

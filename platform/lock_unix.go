@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/roostd/roost/platform/datadir"
 	"golang.org/x/sys/unix"
 )
 
@@ -24,7 +25,7 @@ var ErrLocked = errors.New("data directory is locked")
 // time there; shared holders (plans) write nothing. It matches ErrLocked
 // with errors.Is.
 type LockedError struct {
-	DBDir DBDir
+	DBDir datadir.Dir
 	// Holder is the exclusive holder, nil when the lock is held shared
 	// or the recorded holder has exited.
 	Holder *LockHolder
@@ -70,7 +71,7 @@ const maxLockDelay = 250 * time.Millisecond
 // A shared lock of a data directory that does not exist yet takes
 // nothing: there is nothing to read, and creating the directory for a plan
 // would be a change. An exclusive lock creates the directory.
-func Lock(ctx context.Context, dbdir DBDir, exclusive bool, timeout time.Duration) (release func(), err error) {
+func Lock(ctx context.Context, dbdir datadir.Dir, exclusive bool, timeout time.Duration) (release func(), err error) {
 	if !exclusive {
 		if _, err := os.Lstat(string(dbdir)); errors.Is(err, fs.ErrNotExist) {
 			return func() {}, nil
@@ -78,7 +79,7 @@ func Lock(ctx context.Context, dbdir DBDir, exclusive bool, timeout time.Duratio
 	} else if err := os.MkdirAll(string(dbdir), 0o700); err != nil {
 		return nil, fmt.Errorf("lock %s: %w", dbdir, err)
 	}
-	f, err := OpenNoFollow(dbdir.Lock(), os.O_RDWR|os.O_CREATE, 0o600)
+	f, err := dbdir.Open(dbdir.Lock(), os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("lock %s: %w", dbdir, err)
 	}

@@ -5,10 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"strings"
 
 	"github.com/roostd/roost/plan"
+	"github.com/roostd/roost/platform/datadir"
+	"github.com/roostd/roost/platform/proc"
 )
 
 // Observe reads the host as it is: boot id, resources, bridges, roost's
@@ -23,7 +24,7 @@ func (h *Host) Observe(ctx context.Context) (*plan.Observed, error) {
 		Tenders:    map[string]plan.TenderLookup{},
 	}
 	var err error
-	if o.BootID, err = BootID(); err != nil {
+	if o.BootID, err = proc.BootID(); err != nil {
 		return nil, fmt.Errorf("observe host: %w", err)
 	}
 	if o.Host, err = readHostInfo(h.dbdir); err != nil {
@@ -44,33 +45,13 @@ func (h *Host) Observe(ctx context.Context) (*plan.Observed, error) {
 	return o, nil
 }
 
-// readDirNoFollow lists the directory dir of the data directory. A missing
-// one is empty; a symbolic link is refused.
-func readDirNoFollow(dir string) ([]fs.DirEntry, error) {
-	if err := rejectSymlink(dir); err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, nil
-		}
-		return nil, fmt.Errorf("read %s: %w", dir, err)
-	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", dir, err)
-	}
-	return entries, nil
-}
-
-// hidden reports whether a directory entry is one of roost's temporary
-// files (".NAME.tmp..."), which no resource name can be.
-func hidden(name string) bool { return strings.HasPrefix(name, ".") }
-
 func (h *Host) observeBlocks(blocks map[string]plan.ObservedBlock) error {
-	entries, err := readDirNoFollow(h.dbdir.BlockDir())
+	entries, err := h.dbdir.ReadDir(h.dbdir.BlockDir())
 	if err != nil {
 		return fmt.Errorf("observe blocks: %w", err)
 	}
 	for _, e := range entries {
-		if hidden(e.Name()) || !e.Type().IsRegular() {
+		if datadir.Hidden(e.Name()) || !e.Type().IsRegular() {
 			continue
 		}
 		fi, err := e.Info()
@@ -86,7 +67,7 @@ func (h *Host) observeBlocks(blocks map[string]plan.ObservedBlock) error {
 }
 
 func (h *Host) observeImages(images map[string]bool) error {
-	entries, err := readDirNoFollow(h.dbdir.ImagesDir())
+	entries, err := h.dbdir.ReadDir(h.dbdir.ImagesDir())
 	if err != nil {
 		return fmt.Errorf("observe images: %w", err)
 	}
@@ -99,12 +80,12 @@ func (h *Host) observeImages(images map[string]bool) error {
 }
 
 func (h *Host) observeUnikernels(ctx context.Context, boot string, unikernels map[string]plan.ObservedUnikernel) error {
-	entries, err := readDirNoFollow(h.dbdir.UnikernelsDir())
+	entries, err := h.dbdir.ReadDir(h.dbdir.UnikernelsDir())
 	if err != nil {
 		return fmt.Errorf("observe unikernels: %w", err)
 	}
 	for _, e := range entries {
-		if hidden(e.Name()) || !e.IsDir() {
+		if datadir.Hidden(e.Name()) || !e.IsDir() {
 			continue
 		}
 		if err := ctx.Err(); err != nil {
@@ -121,17 +102,19 @@ func (h *Host) observeUnikernels(ctx context.Context, boot string, unikernels ma
 func (h *Host) observeUnikernel(name, boot string) plan.ObservedUnikernel {
 	u := plan.ObservedUnikernel{Name: name}
 	var problems []string
-	var spec plan.Spec
-	if err := ReadJSON(h.dbdir.Spec(name), &spec); err != nil {
+	var spec datadir.Spec
+	if err := h.dbdir.ReadJSON(h.dbdir.Spec(name), &spec); err != nil {
 		problems = append(problems, "spec.json: "+describe(err))
 	} else {
-		u.Spec = &spec
+		u.Spec = planSpec(&spec)
+		u.Command, u.CommandNow = spec.Command, h.specFile(u.Spec).Command
 	}
-	var status plan.Status
-	if err := ReadJSON(h.dbdir.Status(name), &status); err != nil {
+	var status datadir.Status
+	if err := h.dbdir.ReadJSON(h.dbdir.Status(name), &status); err != nil {
 		problems = append(problems, "status.json: "+describe(err))
 	} else {
-		u.Status = &status
+		u.Status = planStatus(&status)
+		u.SpecStale = u.Spec != nil && status.SpecDigest != "" && status.SpecDigest != datadir.Digest(&spec)
 	}
 	alive, err := h.shimAlive(name)
 	if err != nil {
@@ -158,16 +141,10 @@ func tenderAlive(s *plan.Status, boot string) bool {
 	if s.TenderPID <= 0 || s.BootID != boot {
 		return false
 	}
-	return ProcessAlive(s.TenderPID, s.TenderStart)
+	return proc.Alive(s.TenderPID, s.TenderStart)
 }
 
 func (h *Host) shimAlive(name string) (bool, error) {
-	if h.shims.Alive == nil {
-		return false, fmt.Errorf("ask shim of %s: %w", name, errNoShims)
-	}
 	alive, _, err := h.shims.Alive(h.dbdir, name)
 	return alive, err
 }
-
-// errNoShims is returned when Options.Shims lacks the function needed.
-var errNoShims = fmt.Errorf("no shim functions in platform.Options: %w", errors.ErrUnsupported)

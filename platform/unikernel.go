@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/roostd/roost/plan"
+	"github.com/roostd/roost/platform/datadir"
+	"github.com/roostd/roost/platform/shim"
 )
 
 // StartUnikernel writes spec.json of spec.Name and starts its shim. It
@@ -23,9 +25,6 @@ func (h *Host) StartUnikernel(ctx context.Context, spec *plan.Spec) error {
 }
 
 func (h *Host) startUnikernel(ctx context.Context, spec *plan.Spec) error {
-	if h.shims.Spawn == nil {
-		return errNoShims
-	}
 	if len(h.shimCommand) < 2 {
 		return fmt.Errorf("no shim command in platform.Options: %w", errors.ErrUnsupported)
 	}
@@ -51,9 +50,6 @@ func (h *Host) startUnikernel(ctx context.Context, spec *plan.Spec) error {
 // (a job under "never" or "on-failure" that exits 0) did what it was
 // started for: that is success.
 func (h *Host) VerifyUnikernel(ctx context.Context, name string, window time.Duration) error {
-	if h.shims.WaitRunning == nil {
-		return errNoShims
-	}
 	h.mu.Lock()
 	wait := h.spawned[name]
 	delete(h.spawned, name)
@@ -64,8 +60,8 @@ func (h *Host) VerifyUnikernel(ctx context.Context, name string, window time.Dur
 		}
 	}
 	err := h.shims.WaitRunning(ctx, h.dbdir, name, window)
-	var ended interface{ EndState() plan.State }
-	if errors.As(err, &ended) && ended.EndState() == plan.StateExited {
+	var ended *shim.EndError
+	if errors.As(err, &ended) && ended.State == datadir.StateExited {
 		h.log.Info("unikernel ran to completion during the verify window", "name", name)
 		return nil
 	}
@@ -85,10 +81,10 @@ func (h *Host) writeSpec(spec *plan.Spec) error {
 	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
 		return err
 	}
-	if err := rejectSymlink(dir); err != nil {
+	if err := datadir.RejectSymlink(dir); err != nil {
 		return err
 	}
-	return WriteJSON(h.dbdir.Spec(spec.Name), spec)
+	return h.dbdir.WriteJSON(h.dbdir.Spec(spec.Name), h.specFile(spec))
 }
 
 // UpdateUnikernel writes spec.json of spec.Name and, if its shim runs,
@@ -102,9 +98,6 @@ func (h *Host) UpdateUnikernel(ctx context.Context, spec *plan.Spec) error {
 }
 
 func (h *Host) updateUnikernel(spec *plan.Spec) error {
-	if h.shims.Reload == nil {
-		return errNoShims
-	}
 	if err := h.writeSpec(spec); err != nil {
 		return err
 	}
@@ -129,12 +122,9 @@ func (h *Host) stopUnikernel(ctx context.Context, name string, timeout time.Dura
 	if err := checkName("unikernel", name); err != nil {
 		return err
 	}
-	if h.shims.Stop == nil {
-		return errNoShims
-	}
 	stop := time.Duration(plan.DefaultStopTimeout)
-	var spec plan.Spec
-	if err := ReadJSON(h.dbdir.Spec(name), &spec); err == nil && spec.StopTimeout > 0 {
+	var spec datadir.Spec
+	if err := h.dbdir.ReadJSON(h.dbdir.Spec(name), &spec); err == nil && spec.StopTimeout > 0 {
 		stop = time.Duration(spec.StopTimeout)
 	}
 	return h.shims.Stop(ctx, h.dbdir, name, stop+timeout)
@@ -159,7 +149,7 @@ func (h *Host) removeUnikernel(name string) error {
 		return err
 	}
 	dir := h.dbdir.Unikernel(name)
-	if err := rejectSymlink(dir); errors.Is(err, fs.ErrNotExist) {
+	if err := datadir.RejectSymlink(dir); errors.Is(err, fs.ErrNotExist) {
 		return nil
 	} else if err != nil {
 		return err

@@ -15,6 +15,7 @@ import (
 	"github.com/roostd/roost/config"
 	"github.com/roostd/roost/plan"
 	"github.com/roostd/roost/plan/planjson"
+	"github.com/roostd/roost/platform/datadir"
 )
 
 const applyHelp = `
@@ -172,9 +173,9 @@ func (s *session) applyPlan(ctx context.Context, po *planOptions, ao *applyOptio
 	switch {
 	case destroy && runErr == nil:
 		// Nothing runs from any configuration any more.
-		os.Remove(provenanceFile(s.dbdir))
+		os.Remove(s.dbdir.Applied())
 	case s.cfg != nil && !destroy:
-		p := provenance{Dir: absDir(s.dir), AppliedAt: time.Now().UTC(), By: "roost apply", Result: result}
+		p := datadir.Applied{Dir: absDir(s.dir), AppliedAt: time.Now().UTC(), By: "roost apply", Result: result}
 		p.Commit, _ = config.GitCommit(s.dir)
 		writeProvenance(s.dbdir, p)
 	}

@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/roostd/roost/platform/datadir"
+
 	"github.com/roostd/roost/internal/solo5test"
 	"github.com/roostd/roost/plan"
 	"github.com/roostd/roost/plan/planjson"
@@ -74,11 +76,11 @@ func TestLiveFieldChanges(t *testing.T) {
 		t.Fatalf("plan after a restart policy change = %v, want [update unikernel.web]", got)
 	}
 	h.must("apply", "-auto-approve")
-	var spec plan.Spec
-	if err := platform.ReadJSON(h.dbdir.Spec("web"), &spec); err != nil {
+	var spec datadir.Spec
+	if err := h.dbdir.ReadJSON(h.dbdir.Spec("web"), &spec); err != nil {
 		t.Fatal(err)
 	}
-	st := h.waitStatus("web", "reload of the new spec", func(s plan.Status) bool { return s.SpecDigest == plan.Digest(&spec) })
+	st := h.waitStatus("web", "reload of the new spec", func(s datadir.Status) bool { return s.SpecDigest == datadir.Digest(&spec) })
 	if st.TenderPID != first.TenderPID || spec.Restart.Policy != "always" {
 		t.Errorf("after an in-place update: tender pid %d (was %d), policy %q", st.TenderPID, first.TenderPID, spec.Restart.Policy)
 	}
@@ -117,7 +119,7 @@ func TestLiveFieldChanges(t *testing.T) {
 		}
 		h.must("apply", "-auto-approve")
 		st := h.status("web")
-		if st.TenderPID == pid || st.State != plan.StateRunning {
+		if st.TenderPID == pid || st.State != datadir.StateRunning {
 			t.Errorf("%s: after replace tender pid %d (was %d), state %s", tc.name, st.TenderPID, pid, st.State)
 		}
 		pid = st.TenderPID
@@ -132,10 +134,10 @@ func TestLiveFieldChanges(t *testing.T) {
 	}
 }
 
-func (h *liveHost) spec(name string) plan.Spec {
+func (h *liveHost) spec(name string) datadir.Spec {
 	h.t.Helper()
-	var s plan.Spec
-	if err := platform.ReadJSON(h.dbdir.Spec(name), &s); err != nil {
+	var s datadir.Spec
+	if err := h.dbdir.ReadJSON(h.dbdir.Spec(name), &s); err != nil {
 		h.t.Fatal(err)
 	}
 	return s
@@ -163,8 +165,8 @@ unikernel "crash" {
 	delays := map[int]time.Duration{}
 	deadline := time.Now().Add(10 * time.Second)
 	for len(delays) < 5 && time.Now().Before(deadline) {
-		var st plan.Status
-		if platform.ReadJSON(h.dbdir.Status("crash"), &st) == nil && st.State == plan.StateBackoff && st.LastExit != nil {
+		var st datadir.Status
+		if h.dbdir.ReadJSON(h.dbdir.Status("crash"), &st) == nil && st.State == datadir.StateBackoff && st.LastExit != nil {
 			delays[st.Restarts] = st.NextStart.Sub(st.LastExit.At).Round(10 * time.Millisecond)
 		}
 		time.Sleep(5 * time.Millisecond)
@@ -205,10 +207,10 @@ unikernel "job" {
 		t.Fatalf("apply: exit %d; want bad failed (exit code 1 is a configuration error) and job created", r.code)
 	}
 	time.Sleep(300 * time.Millisecond) // several backoffs, had it restarted
-	if st := h.status("bad"); st.State != plan.StateFailed || st.Restarts != 0 {
+	if st := h.status("bad"); st.State != datadir.StateFailed || st.Restarts != 0 {
 		t.Errorf("bad: state %s, restarts %d; want failed, 0", st.State, st.Restarts)
 	}
-	if st := h.status("job"); st.State != plan.StateExited {
+	if st := h.status("job"); st.State != datadir.StateExited {
 		t.Errorf("job: state %s, want exited", st.State)
 	}
 	// Both are converged: nothing to do, and the plan names them.
@@ -263,7 +265,7 @@ func TestLiveReboot(t *testing.T) {
 	h.image("db.hvt", solo5test.Spec{Devices: []solo5.Device{solo5test.Block("storage")}, Behaviour: "block-write storage 4096 precious data; tick 1s"})
 	h.write("main.hcl", netConfig)
 	h.must("apply", "-auto-approve")
-	h.waitStatus("db", "running", func(s plan.Status) bool { return s.State == plan.StateRunning })
+	h.waitStatus("db", "running", func(s datadir.Status) bool { return s.State == datadir.StateRunning })
 	before := fileSum(t, h.dbdir.Block("data"))
 	if !bytes.Contains(mustRead(t, h.dbdir.Block("data")), []byte("precious data")) {
 		t.Fatal("db did not write its block")
@@ -293,7 +295,7 @@ func TestLiveReboot(t *testing.T) {
 	if err := h.ping("192.0.2.2"); err != nil {
 		t.Errorf("ping after restoring: %v", err)
 	}
-	h.waitStatus("db", "running", func(s plan.Status) bool { return s.State == plan.StateRunning })
+	h.waitStatus("db", "running", func(s datadir.Status) bool { return s.State == datadir.StateRunning })
 	if after := fileSum(t, h.dbdir.Block("data")); after != before {
 		t.Errorf("block data changed across the reboot: %s -> %s", before, after)
 	}
@@ -334,7 +336,7 @@ unikernel "db" {
 	if got := fileSum(t, h.dbdir.Block("data")); got != sum {
 		t.Errorf("block changed across a replace")
 	}
-	h.waitStatus("db", "running", func(s plan.Status) bool { return s.State == plan.StateRunning })
+	h.waitStatus("db", "running", func(s datadir.Status) bool { return s.State == datadir.StateRunning })
 	time.Sleep(50 * time.Millisecond)
 	if logs := h.must("logs", "-n", "1", "db").stdout; !strings.Contains(logs, `"hello world"`) {
 		t.Errorf("the replaced unikernel did not read the block's data: %q", logs)

@@ -16,9 +16,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/roostd/roost/platform/datadir"
+
 	"github.com/roostd/roost/internal/netnstest"
 	"github.com/roostd/roost/internal/solo5test"
-	"github.com/roostd/roost/plan"
 	"github.com/roostd/roost/platform/solo5"
 	"github.com/vishvananda/netlink"
 )
@@ -190,7 +191,7 @@ func BenchmarkLiveWatchLatency(b *testing.B) {
 			name := fmt.Sprintf("w%d", i)
 			written := time.Now()
 			h.save(name+".hcl", webUnikernel(name, fmt.Sprintf("192.0.2.%d", 10+i)))
-			st := h.waitStatus(name, "running", func(s plan.Status) bool { return s.State == plan.StateRunning })
+			st := h.waitStatus(name, "running", func(s datadir.Status) bool { return s.State == datadir.StateRunning })
 			lat = append(lat, st.StartedAt.Sub(written))
 			time.Sleep(300 * time.Millisecond) // let the pass end: each write its own pass
 		}

@@ -18,10 +18,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/roostd/roost/platform/datadir"
+
 	"github.com/roostd/roost/internal/netnstest"
 	"github.com/roostd/roost/internal/solo5test"
 	"github.com/roostd/roost/plan"
-	"github.com/roostd/roost/platform"
 	"github.com/roostd/roost/platform/solo5"
 )
 
@@ -34,7 +35,7 @@ type liveHost struct {
 	t       testing.TB
 	ns      *netnstest.NS
 	dir     string // configuration
-	dbdir   platform.DBDir
+	dbdir   datadir.Dir
 	tenders string
 	env     []string
 }
@@ -75,7 +76,7 @@ func simTenders(tb testing.TB) string {
 func newLiveHost(t testing.TB) *liveHost {
 	t.Helper()
 	ns := netnstest.New(t)
-	h := &liveHost{t: t, ns: ns, dir: t.TempDir(), dbdir: platform.DBDir(filepath.Join(t.TempDir(), "db")), tenders: simTenders(t)}
+	h := &liveHost{t: t, ns: ns, dir: t.TempDir(), dbdir: datadir.Dir(filepath.Join(t.TempDir(), "db")), tenders: simTenders(t)}
 	h.env = append(os.Environ(),
 		"ROOST_DBDIR="+string(h.dbdir),
 		"PATH="+os.Getenv("PATH")+":"+h.tenders,
@@ -91,8 +92,8 @@ func newLiveHost(t testing.TB) *liveHost {
 func (h *liveHost) stopAll() {
 	ents, _ := os.ReadDir(h.dbdir.UnikernelsDir())
 	for _, e := range ents {
-		var st plan.Status
-		if platform.ReadJSON(h.dbdir.Status(e.Name()), &st) != nil {
+		var st datadir.Status
+		if h.dbdir.ReadJSON(h.dbdir.Status(e.Name()), &st) != nil {
 			continue
 		}
 		if alive(st.ShimPID) {
@@ -184,22 +185,22 @@ func (h *liveHost) must(args ...string) result {
 	return r
 }
 
-func (h *liveHost) status(name string) plan.Status {
+func (h *liveHost) status(name string) datadir.Status {
 	h.t.Helper()
-	var st plan.Status
-	if err := platform.ReadJSON(h.dbdir.Status(name), &st); err != nil {
+	var st datadir.Status
+	if err := h.dbdir.ReadJSON(h.dbdir.Status(name), &st); err != nil {
 		h.t.Fatalf("read status of %s: %v", name, err)
 	}
 	return st
 }
 
 // waitStatus waits until cond holds for name's status.
-func (h *liveHost) waitStatus(name string, what string, cond func(plan.Status) bool) plan.Status {
+func (h *liveHost) waitStatus(name string, what string, cond func(datadir.Status) bool) datadir.Status {
 	h.t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
-	var st plan.Status
+	var st datadir.Status
 	for time.Now().Before(deadline) {
-		if platform.ReadJSON(h.dbdir.Status(name), &st) == nil && cond(st) {
+		if h.dbdir.ReadJSON(h.dbdir.Status(name), &st) == nil && cond(st) {
 			return st
 		}
 		time.Sleep(20 * time.Millisecond)
@@ -318,7 +319,7 @@ func TestLiveApplyConverges(t *testing.T) {
 		t.Errorf("logs db lacks the banner and the console line:\n%s", r.stdout)
 	}
 	r = h.must("logs", "-t", "-n", "1", "db")
-	if lines := strings.Split(strings.TrimSpace(r.stdout), "\n"); len(lines) != 1 || !looksLikeStamp([]byte(lines[0])) {
+	if lines := strings.Split(strings.TrimSpace(r.stdout), "\n"); len(lines) != 1 || datadir.StripStamp(lines[0]) == lines[0] {
 		t.Errorf("logs -t -n 1 = %q, want one timestamped line", r.stdout)
 	}
 

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/roostd/roost/config"
-	"github.com/roostd/roost/platform"
+	"github.com/roostd/roost/platform/datadir"
 )
 
 const logsHelp = `
@@ -45,7 +45,7 @@ func runLogs(ctx context.Context, g *globals, args []string) error {
 	if _, err := os.Stat(dbdir.Unikernel(name)); err != nil {
 		return fmt.Errorf("no unikernel %q in %s", name, dbdir)
 	}
-	lines, offset, err := readConsole(dbdir, name)
+	lines, offset, err := dbdir.ReadConsole(name)
 	if err != nil {
 		return err
 	}
@@ -65,57 +65,20 @@ func runLogs(ctx context.Context, g *globals, args []string) error {
 	return followConsole(ctx, g.stdout, dbdir, name, offset, *stamps)
 }
 
-// readConsole returns the lines of console.log.1 and console.log, and the
-// size of console.log read.
-func readConsole(dbdir platform.DBDir, name string) ([][]byte, int64, error) {
-	var lines [][]byte
-	old, err := platform.ReadFileNoFollow(dbdir.ConsoleRotated(name))
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return nil, 0, err
-	}
-	cur, err := platform.ReadFileNoFollow(dbdir.Console(name))
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return nil, 0, err
-	}
-	for _, b := range [][]byte{old, cur} {
-		for len(b) > 0 {
-			line, rest, found := bytes.Cut(b, []byte("\n"))
-			if !found {
-				break // a partial last line: printed when complete
-			}
-			lines = append(lines, line)
-			b = rest
-		}
-	}
-	size := int64(len(cur))
-	if i := bytes.LastIndexByte(cur, '\n'); i+1 < len(cur) {
-		size = int64(i + 1)
-	}
-	return lines, size, nil
-}
-
 // writeConsoleLine prints a stored line "TIMESTAMP TEXT", with or without
 // its timestamp.
 func writeConsoleLine(w io.Writer, line []byte, stamps bool) {
 	if !stamps {
-		if _, rest, ok := bytes.Cut(line, []byte(" ")); ok && looksLikeStamp(line) {
-			line = rest
-		}
+		line = []byte(datadir.StripStamp(string(line)))
 	}
 	w.Write(line)
 	w.Write([]byte("\n"))
 }
 
-func looksLikeStamp(line []byte) bool {
-	stamp, _, _ := bytes.Cut(line, []byte(" "))
-	_, err := time.Parse(time.RFC3339Nano, string(stamp))
-	return err == nil
-}
-
 // followConsole prints lines appended to console.log after offset. When
 // the shim rotates the file (console.log becomes console.log.1), it reads
 // what is left of the old one, then follows the new one from its start.
-func followConsole(ctx context.Context, w io.Writer, dbdir platform.DBDir, name string, offset int64, stamps bool) error {
+func followConsole(ctx context.Context, w io.Writer, dbdir datadir.Dir, name string, offset int64, stamps bool) error {
 	t := time.NewTicker(200 * time.Millisecond)
 	defer t.Stop()
 	var cur *os.File
@@ -144,7 +107,7 @@ func followConsole(ctx context.Context, w io.Writer, dbdir platform.DBDir, name 
 	}
 	for {
 		if cur == nil {
-			cur, _ = platform.OpenNoFollow(dbdir.Console(name), os.O_RDONLY, 0)
+			cur, _ = dbdir.Open(dbdir.Console(name), os.O_RDONLY, 0)
 		}
 		if cur != nil {
 			drain(cur)

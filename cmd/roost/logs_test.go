@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/roostd/roost/platform"
+	"github.com/roostd/roost/platform/datadir"
 )
 
 // syncBuffer is a bytes.Buffer safe for a writer and a reader goroutine.
@@ -31,7 +31,7 @@ func (s *syncBuffer) String() string {
 }
 
 func TestFollowConsoleAcrossRotation(t *testing.T) {
-	dbdir := platform.DBDir(t.TempDir())
+	dbdir := datadir.Dir(t.TempDir())
 	if err := os.MkdirAll(dbdir.Unikernel("web"), 0o700); err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,7 @@ import (
 	"github.com/roostd/roost/config"
 	"github.com/roostd/roost/plan"
 	"github.com/roostd/roost/platform"
-	"github.com/roostd/roost/platform/shim"
+	"github.com/roostd/roost/platform/datadir"
 	"github.com/roostd/roost/platform/solo5"
 )
 
@@ -23,7 +23,7 @@ type session struct {
 	g     *globals
 	dir   string
 	cfg   *config.Config
-	dbdir platform.DBDir
+	dbdir datadir.Dir
 	host  *platform.Host
 }
 
@@ -39,7 +39,7 @@ func (g *globals) openSession(dir string, lf *loadFlags) (*session, error) {
 
 // openHost opens the host for cfg (nil: no configuration).
 func (g *globals) openHost(dir string, cfg *config.Config) (*session, error) {
-	dbdir := platform.DBDir(g.dbdirFor(cfg))
+	dbdir := datadir.Dir(g.dbdirFor(cfg))
 	var tenders []string
 	if cfg != nil {
 		tenders = cfg.Settings.Tenders
@@ -51,10 +51,8 @@ func (g *globals) openHost(dir string, cfg *config.Config) (*session, error) {
 	host, err := platform.NewHost(platform.Options{
 		DBDir:       dbdir,
 		ShimCommand: cmd,
-		Shims: platform.Shims{Spawn: shim.Spawn, WaitRunning: shim.WaitRunning,
-			Stop: shim.Stop, Reload: shim.Reload, Alive: shim.Alive},
-		TenderDirs: tenders,
-		Log:        g.logger(),
+		TenderDirs:  tenders,
+		Log:         g.logger(),
 	})
 	if err != nil {
 		return nil, err
@@ -135,7 +133,6 @@ func (s *session) makePlan(ctx context.Context, po *planOptions, destroy bool) (
 	}
 	in := plan.Input{
 		Observed:      o,
-		DBDir:         string(s.dbdir),
 		Targets:       po.targets,
 		Replace:       po.replace,
 		AllowDataLoss: po.allowDataLoss,

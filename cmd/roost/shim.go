@@ -5,7 +5,7 @@ import (
 	"errors"
 	"os"
 
-	"github.com/roostd/roost/platform"
+	"github.com/roostd/roost/platform/datadir"
 	"github.com/roostd/roost/platform/shim"
 )
 
@@ -16,7 +16,7 @@ func runShim(ctx context.Context, g *globals, args []string) error {
 	if len(args) != 2 {
 		return errors.New("usage: roost shim DBDIR NAME (started by roost apply)")
 	}
-	code := shim.Run(ctx, platform.DBDir(args[0]), args[1], os.Stderr)
+	code := shim.Run(ctx, datadir.Dir(args[0]), args[1], os.Stderr)
 	if code != 0 {
 		return exitError{code}
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/roostd/roost/config"
 	"github.com/roostd/roost/plan"
 	"github.com/roostd/roost/platform"
+	"github.com/roostd/roost/platform/datadir"
 )
 
 const statusHelp = `
@@ -30,8 +31,8 @@ type statusJSON struct {
 	DBDir         string `json:"dbdir"`
 	// Applied says which configuration the host was last brought to
 	// (dbdir/applied.json), if any.
-	Applied    *provenance     `json:"applied,omitempty"`
-	Unikernels []unikernelJSON `json:"unikernels"`
+	Applied    *datadir.Applied `json:"applied,omitempty"`
+	Unikernels []unikernelJSON  `json:"unikernels"`
 }
 
 // unikernelJSON is one unikernel's status. State is the shim's state
@@ -83,8 +84,8 @@ func runStatus(ctx context.Context, g *globals, args []string) error {
 		return fmt.Errorf("observe host: %w", err)
 	}
 	out := statusJSON{FormatVersion: views.FormatVersion, DBDir: string(s.dbdir), Unikernels: []unikernelJSON{}}
-	var prov provenance
-	if platform.ReadJSON(provenanceFile(s.dbdir), &prov) == nil {
+	var prov datadir.Applied
+	if s.dbdir.ReadJSON(s.dbdir.Applied(), &prov) == nil {
 		out.Applied = &prov
 	}
 	names := make([]string, 0, len(o.Unikernels))
@@ -224,7 +225,7 @@ func writeStatusDetail(w io.Writer, u unikernelJSON) {
 }
 
 // provenanceText says which configuration the host was last brought to.
-func provenanceText(p *provenance) string {
+func provenanceText(p *datadir.Applied) string {
 	s := "Configuration: " + p.Dir
 	if p.Commit != "" {
 		s += " at commit " + p.Commit[:min(12, len(p.Commit))]

@@ -8,6 +8,8 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/roostd/roost/cmd/roost/views"
 	"github.com/roostd/roost/config"
+	"github.com/roostd/roost/platform"
+	"github.com/roostd/roost/platform/datadir"
 	"github.com/roostd/roost/platform/solo5"
 )
 
@@ -77,7 +79,7 @@ func summary(cfg *config.Config) string {
 // tenderWarnings reports unikernels whose tender is not on this host: a host
 // matter, so only a warning for validate.
 func tenderWarnings(ctx context.Context, g *globals, cfg *config.Config) hcl.Diagnostics {
-	f := &solo5.Finder{Dirs: append(append([]string(nil), cfg.Settings.Tenders...), g.dbdirFor(cfg))}
+	f := platform.NewTenderFinder(cfg.Settings.Tenders, datadir.Dir(g.dbdirFor(cfg)))
 	var diags hcl.Diagnostics
 	reported := map[string]bool{}
 	for _, u := range cfg.Desired.Unikernels {

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -26,6 +25,7 @@ import (
 	"github.com/roostd/roost/plan"
 	"github.com/roostd/roost/plan/planjson"
 	"github.com/roostd/roost/platform"
+	"github.com/roostd/roost/platform/datadir"
 )
 
 const watchHelp = `
@@ -174,7 +174,7 @@ func runWatch(ctx context.Context, g *globals, args []string) error {
 			metrics.observe(dir, e)
 			out.event(e)
 			if e.Type == "pass" && e.Result != "invalid" && e.Result != "noop" && e.Generation > 0 {
-				writeProvenance(s.dbdir, provenance{Dir: dir, Commit: e.Commit, Generation: e.Generation,
+				writeProvenance(s.dbdir, datadir.Applied{Dir: dir, Commit: e.Commit, Generation: e.Generation,
 					AppliedAt: e.Time.UTC(), By: "roost watch", Result: e.Result})
 			}
 		},
@@ -250,26 +250,6 @@ func serveMetrics(ctx context.Context, addr string, m *watchMetrics, out *watchO
 	})
 	out.line(slog.LevelInfo, "metrics", "serving metrics on http://"+l.Addr().String()+"/metrics", nil)
 	return nil
-}
-
-// provenance is dbdir/applied.json: which configuration the host was
-// last brought to, when and by what, for roost status. Commit is the git
-// commit of the directory's work tree; Generation counts watch's reloads
-// (0 for roost apply).
-type provenance struct {
-	Dir        string    `json:"dir"`
-	Commit     string    `json:"commit,omitempty"`
-	Generation int       `json:"generation,omitempty"`
-	AppliedAt  time.Time `json:"applied_at"`
-	By         string    `json:"by"`
-	Result     string    `json:"result"`
-}
-
-func provenanceFile(dbdir platform.DBDir) string { return filepath.Join(string(dbdir), "applied.json") }
-
-// writeProvenance records p; failing to is not worth failing a pass for.
-func writeProvenance(dbdir platform.DBDir, p provenance) {
-	platform.WriteJSON(provenanceFile(dbdir), p)
 }
 
 // watchOutput reports watch's events through log/slog: a line each for

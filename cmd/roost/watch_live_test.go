@@ -16,11 +16,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/roostd/roost/platform/datadir"
+
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 	"github.com/roostd/roost/internal/solo5test"
 	"github.com/roostd/roost/plan"
-	"github.com/roostd/roost/platform"
 	"github.com/roostd/roost/platform/solo5"
 )
 
@@ -262,8 +263,8 @@ func TestLiveWatchSaves(t *testing.T) {
 	if n := w.configPasses(m); n < 1 || n > 2 {
 		t.Errorf("20 saves in 100 ms made %d passes, want 1 or 2:\n%s", n, w.dump(m))
 	}
-	var spec plan.Spec
-	if err := platform.ReadJSON(h.dbdir.Spec("web"), &spec); err != nil || !strings.Contains(strings.Join(spec.Argv, " "), "192.0.2.29") {
+	var spec datadir.Spec
+	if err := h.dbdir.ReadJSON(h.dbdir.Spec("web"), &spec); err != nil || !strings.Contains(strings.Join(spec.Argv, " "), "192.0.2.29") {
 		t.Errorf("after the saves web runs %v (%v), want the last save's argv", spec.Argv, err)
 	}
 	// Editor temporaries alone cause no pass.
@@ -293,7 +294,7 @@ func TestLiveWatchInvalidConfig(t *testing.T) {
 	w.waitForSince(m, "the invalid report", func(e map[string]any) bool {
 		return e["type"] == "invalid" && strings.Contains(fmt.Sprint(e["message"]), "generation 1 stays in force")
 	})
-	if st := h.status("web"); st.TenderPID != before.TenderPID || st.State != plan.StateRunning {
+	if st := h.status("web"); st.TenderPID != before.TenderPID || st.State != datadir.StateRunning {
 		t.Errorf("an invalid configuration changed web: %+v", st)
 	}
 
@@ -392,7 +393,7 @@ func TestLiveWatchKeepsBlocksAndTenders(t *testing.T) {
 		t.Errorf("watch exit after SIGTERM: %v, want status 0", err)
 	}
 	time.Sleep(200 * time.Millisecond)
-	if st := h.status("web"); st.TenderPID != web.TenderPID || !alive(st.TenderPID) || st.State != plan.StateRunning {
+	if st := h.status("web"); st.TenderPID != web.TenderPID || !alive(st.TenderPID) || st.State != datadir.StateRunning {
 		t.Errorf("after watch stopped, web: pid %d (was %d), alive %v, state %s", st.TenderPID, web.TenderPID, alive(st.TenderPID), st.State)
 	}
 }

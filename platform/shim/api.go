@@ -8,8 +8,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/roostd/roost/plan"
-	"github.com/roostd/roost/platform"
+	"github.com/roostd/roost/platform/datadir"
 )
 
 // Exit codes of `roost shim`, a contract between the shim and those who
@@ -46,8 +45,8 @@ const pollInterval = 5 * time.Millisecond
 // as shim_pid in status.json once the shim has written that), or 0 for an
 // instant after it took the lock; it is 0 too when no shim is alive, so
 // that nobody signals a pid whose liveness the lock does not vouch for.
-func Alive(dbdir platform.DBDir, name string) (alive bool, pid int, err error) {
-	held, pid, err := probeLock(dbdir.ShimLock(name))
+func Alive(dbdir datadir.Dir, name string) (alive bool, pid int, err error) {
+	held, pid, err := probeLock(dbdir, dbdir.ShimLock(name))
 	if err != nil || !held {
 		return false, 0, err
 	}
@@ -57,7 +56,7 @@ func Alive(dbdir platform.DBDir, name string) (alive bool, pid int, err error) {
 // livePID returns the pid of the live shim of name, or 0 if none is alive.
 // It gives a shim that holds the lock but has not yet written its pid a
 // moment to do so.
-func livePID(ctx context.Context, dbdir platform.DBDir, name string) (int, error) {
+func livePID(ctx context.Context, dbdir datadir.Dir, name string) (int, error) {
 	const tries = 200 // 1 s at pollInterval
 	for i := 0; ; i++ {
 		alive, pid, err := Alive(dbdir, name)
@@ -76,7 +75,7 @@ func livePID(ctx context.Context, dbdir platform.DBDir, name string) (int, error
 // Reload tells the shim of name to read spec.json again (SIGHUP), for the
 // fields that change in place: restart policy, stop timeout. It fails
 // with ErrNotRunning when no shim is alive.
-func Reload(dbdir platform.DBDir, name string) error {
+func Reload(dbdir datadir.Dir, name string) error {
 	pid, err := livePID(context.Background(), dbdir, name)
 	if err != nil {
 		return fmt.Errorf("reload shim of %s: %w", name, err)
@@ -94,9 +93,9 @@ func Reload(dbdir platform.DBDir, name string) error {
 }
 
 // ReadStatus reads status.json of name.
-func ReadStatus(dbdir platform.DBDir, name string) (*plan.Status, error) {
-	var s plan.Status
-	if err := platform.ReadJSON(dbdir.Status(name), &s); err != nil {
+func ReadStatus(dbdir datadir.Dir, name string) (*datadir.Status, error) {
+	var s datadir.Status
+	if err := dbdir.ReadJSON(dbdir.Status(name), &s); err != nil {
 		return nil, err
 	}
 	return &s, nil

@@ -13,8 +13,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/roostd/roost/plan"
-	"github.com/roostd/roost/platform"
+	"github.com/roostd/roost/platform/datadir"
 )
 
 // roostCommand runs the test binary as roost (TestMain runs its shim).
@@ -29,7 +28,7 @@ func roostCommand(t *testing.T) []string {
 
 // startShim starts a real shim process for spec with Start. The test's
 // cleanup stops it.
-func startShim(t *testing.T, dbdir platform.DBDir, spec *plan.Spec) (platform.DBDir, int) {
+func startShim(t *testing.T, dbdir datadir.Dir, spec *datadir.Spec) (datadir.Dir, int) {
 	t.Helper()
 	if dbdir == "" {
 		dbdir = newDBDir(t, spec)
@@ -53,14 +52,14 @@ func startShim(t *testing.T, dbdir platform.DBDir, spec *plan.Spec) (platform.DB
 	return dbdir, pid
 }
 
-func waitRunning(t *testing.T, dbdir platform.DBDir, name string, window time.Duration) error {
+func waitRunning(t *testing.T, dbdir datadir.Dir, name string, window time.Duration) error {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
 	defer cancel()
 	return WaitRunning(ctx, dbdir, name, window)
 }
 
-func readStatus(t *testing.T, dbdir platform.DBDir, name string) *plan.Status {
+func readStatus(t *testing.T, dbdir datadir.Dir, name string) *datadir.Status {
 	t.Helper()
 	st, err := ReadStatus(dbdir, name)
 	if err != nil {
@@ -84,7 +83,7 @@ func waitGone(t *testing.T, what string, pid int, start uint64) {
 
 func TestStartWaitRunningStop(t *testing.T) {
 	t.Parallel()
-	spec := newSpec(t, plan.Restart{Policy: plan.RestartOnFailure}, "hvt", "print Solo5: ready", "wait")
+	spec := newSpec(t, datadir.Restart{Policy: datadir.RestartOnFailure}, "hvt", "print Solo5: ready", "wait")
 	dbdir, pid := startShim(t, "", spec)
 
 	alive, alivePID, err := Alive(dbdir, spec.Name)
@@ -99,7 +98,7 @@ func TestStartWaitRunningStop(t *testing.T) {
 	if up := time.Since(st.StartedAt); up < window || up > window+time.Second {
 		t.Errorf("WaitRunning returned %s after the tender's start, want %s or a little more", up, window)
 	}
-	if st.State != plan.StateRunning || st.ShimPID != pid || st.BootID == "" || st.SpecDigest != plan.Digest(*spec) {
+	if st.State != datadir.StateRunning || st.ShimPID != pid || st.BootID == "" || st.SpecDigest != datadir.Digest(spec) {
 		t.Errorf("status = %+v; want running, shim pid %d, a boot id and the spec's digest", st, pid)
 	}
 	if start, err := procStartTime(st.TenderPID); err != nil || start != st.TenderStart {
@@ -112,19 +111,19 @@ func TestStartWaitRunningStop(t *testing.T) {
 	}
 
 	reloaded := *spec
-	reloaded.StopTimeout = plan.Duration(2 * time.Second)
+	reloaded.StopTimeout = datadir.Duration(2 * time.Second)
 	writeSpec(t, dbdir, &reloaded)
 	if err := Reload(dbdir, spec.Name); err != nil {
 		t.Fatalf("Reload: %v", err)
 	}
 	deadline := time.Now().Add(waitTimeout)
-	for readStatus(t, dbdir, spec.Name).SpecDigest != plan.Digest(reloaded) {
+	for readStatus(t, dbdir, spec.Name).SpecDigest != datadir.Digest(&reloaded) {
 		if time.Now().After(deadline) {
 			t.Fatal("status.json has not the reloaded spec's digest")
 		}
 		time.Sleep(pollInterval)
 	}
-	if got := readStatus(t, dbdir, spec.Name); got.TenderPID != st.TenderPID || got.State != plan.StateRunning {
+	if got := readStatus(t, dbdir, spec.Name); got.TenderPID != st.TenderPID || got.State != datadir.StateRunning {
 		t.Errorf("after Reload: %q, tender pid %d; want running, pid %d", got.State, got.TenderPID, st.TenderPID)
 	}
 
@@ -135,7 +134,7 @@ func TestStartWaitRunningStop(t *testing.T) {
 		t.Errorf("Alive after Stop = %v, %v; want false, nil", alive, err)
 	}
 	got := readStatus(t, dbdir, spec.Name)
-	if got.State != plan.StateStopped || got.LastExit == nil || !got.LastExit.Stopped || got.LastExit.Code == nil || *got.LastExit.Code != 1 {
+	if got.State != datadir.StateStopped || got.LastExit == nil || !got.LastExit.Stopped || got.LastExit.Code == nil || *got.LastExit.Code != 1 {
 		t.Errorf("status after Stop: %q, last exit %+v; want stopped, code 1, stopped by the shim", got.State, got.LastExit)
 	}
 	if processAlive(st.TenderPID, st.TenderStart) {
@@ -163,41 +162,41 @@ func must[T any](v T, err error) T {
 
 func TestWaitRunningReportsEnd(t *testing.T) {
 	t.Parallel()
-	slow := plan.Restart{Policy: plan.RestartOnFailure, Backoff: plan.Duration(time.Hour), MaxBackoff: plan.Duration(time.Hour)}
+	slow := datadir.Restart{Policy: datadir.RestartOnFailure, Backoff: datadir.Duration(time.Hour), MaxBackoff: datadir.Duration(time.Hour)}
 	tests := []struct {
 		name      string
-		restart   plan.Restart
+		restart   datadir.Restart
 		command   []string // nil: directives
 		directive []string
-		wantState plan.State
+		wantState datadir.State
 		wantErr   string // a regexp
 	}{
 		{
 			name:      "configuration error",
 			restart:   slow,
 			directive: []string{"print Solo5: bindings: unknown argument --foo", "exit 1"},
-			wantState: plan.StateFailed,
+			wantState: datadir.StateFailed,
 			wantErr:   `^tender exited with code 1; last lines of console:\n    Solo5: bindings: unknown argument --foo$`,
 		},
 		{
 			name:      "guest fault restarting",
 			restart:   slow,
 			directive: []string{"print one", "print two", "die SIGSEGV"},
-			wantState: plan.StateBackoff,
+			wantState: datadir.StateBackoff,
 			wantErr:   `^tender was killed by SIGSEGV \(restarting\); last lines of console:\n    one\n    two$`,
 		},
 		{
 			name:      "clean exit",
 			restart:   slow,
 			directive: []string{"exit 0"},
-			wantState: plan.StateExited,
+			wantState: datadir.StateExited,
 			wantErr:   `^tender exited with code 0$`,
 		},
 		{
 			name:      "no tender",
 			restart:   slow,
 			command:   []string{"/nonexistent/solo5-hvt", "--mem=32"},
-			wantState: plan.StateFailed,
+			wantState: datadir.StateFailed,
 			wantErr:   `^start tender: fork/exec /nonexistent/solo5-hvt: no such file or directory$`,
 		},
 	}
@@ -229,7 +228,7 @@ func TestWaitRunningReportsEnd(t *testing.T) {
 // shim is not taken for the new one's.
 func TestWaitRunningStaleStatus(t *testing.T) {
 	t.Parallel()
-	failing := newSpec(t, plan.Restart{Policy: plan.RestartNever}, "exit 1")
+	failing := newSpec(t, datadir.Restart{Policy: datadir.RestartNever}, "exit 1")
 	dbdir, _ := startShim(t, "", failing)
 	if err := waitRunning(t, dbdir, failing.Name, time.Second); !errors.Is(err, ErrEnded) {
 		t.Fatalf("first WaitRunning = %v, want ErrEnded", err)
@@ -245,7 +244,7 @@ func TestWaitRunningStaleStatus(t *testing.T) {
 
 func TestWaitRunningNoShim(t *testing.T) {
 	t.Parallel()
-	spec := newSpec(t, plan.Restart{})
+	spec := newSpec(t, datadir.Restart{})
 	dbdir := newDBDir(t, spec)
 	if err := waitRunning(t, dbdir, spec.Name, time.Second); !errors.Is(err, ErrNotRunning) {
 		t.Errorf("WaitRunning = %v, want ErrNotRunning", err)
@@ -260,7 +259,7 @@ func TestWaitRunningNoShim(t *testing.T) {
 
 func TestStartNoSpec(t *testing.T) {
 	t.Parallel()
-	spec := newSpec(t, plan.Restart{})
+	spec := newSpec(t, datadir.Restart{})
 	dbdir := newDBDir(t, spec)
 	if err := os.Remove(dbdir.Spec(spec.Name)); err != nil {
 		t.Fatal(err)
@@ -274,7 +273,7 @@ func TestStartNoSpec(t *testing.T) {
 
 func TestShimKilledKillsTender(t *testing.T) {
 	t.Parallel()
-	spec := newSpec(t, plan.Restart{Policy: plan.RestartAlways}, "ignore-term", "wait")
+	spec := newSpec(t, datadir.Restart{Policy: datadir.RestartAlways}, "ignore-term", "wait")
 	dbdir, pid := startShim(t, "", spec)
 	if err := waitRunning(t, dbdir, spec.Name, 0); err != nil {
 		t.Fatalf("WaitRunning: %v", err)
@@ -302,8 +301,8 @@ func TestShimKilledKillsTender(t *testing.T) {
 
 func TestStopKillsStuckShim(t *testing.T) {
 	t.Parallel()
-	spec := newSpec(t, plan.Restart{Policy: plan.RestartAlways}, "ignore-term", "wait")
-	spec.StopTimeout = plan.Duration(100 * time.Millisecond)
+	spec := newSpec(t, datadir.Restart{Policy: datadir.RestartAlways}, "ignore-term", "wait")
+	spec.StopTimeout = datadir.Duration(100 * time.Millisecond)
 	dbdir, pid := startShim(t, "", spec)
 	if err := waitRunning(t, dbdir, spec.Name, 0); err != nil {
 		t.Fatalf("WaitRunning: %v", err)
@@ -322,7 +321,7 @@ func TestStopKillsStuckShim(t *testing.T) {
 	}
 	waitGone(t, "tender", st.TenderPID, st.TenderStart)
 	got := readStatus(t, dbdir, spec.Name)
-	if got.State != plan.StateStopped || !strings.Contains(got.Message, "SIGKILLed") || got.TenderPID != 0 {
+	if got.State != datadir.StateStopped || !strings.Contains(got.Message, "SIGKILLed") || got.TenderPID != 0 {
 		t.Errorf("status after Stop: %+v; want stopped, SIGKILLed, no tender", got)
 	}
 }
@@ -330,12 +329,12 @@ func TestStopKillsStuckShim(t *testing.T) {
 func TestShimReapsOrphans(t *testing.T) {
 	t.Parallel()
 	count := filepath.Join(t.TempDir(), "attempts")
-	spec := newSpec(t, plan.Restart{Policy: plan.RestartOnFailure, Backoff: plan.Duration(time.Millisecond)},
+	spec := newSpec(t, datadir.Restart{Policy: datadir.RestartOnFailure, Backoff: datadir.Duration(time.Millisecond)},
 		"attempt "+count+" spawn;exit 2|wait")
 	dbdir, _ := startShim(t, "", spec)
 	deadline := time.Now().Add(waitTimeout)
 	for {
-		if st, err := ReadStatus(dbdir, spec.Name); err == nil && st.State == plan.StateRunning && st.Restarts == 1 {
+		if st, err := ReadStatus(dbdir, spec.Name); err == nil && st.State == datadir.StateRunning && st.Restarts == 1 {
 			break
 		}
 		if time.Now().After(deadline) {

@@ -10,15 +10,16 @@ import (
 	"sync"
 	"time"
 
-	"github.com/roostd/roost/platform"
+	"github.com/roostd/roost/platform/datadir"
 )
 
 // DefaultConsoleMax is the size at which console.log is rotated to
 // console.log.1.
 const DefaultConsoleMax = 4 << 20
 
-// stampLayout is the console line prefix: RFC 3339, UTC, milliseconds.
-const stampLayout = "2006-01-02T15:04:05.000Z"
+// stampLayout is the console line prefix (the console format is
+// datadir's).
+const stampLayout = datadir.StampLayout
 
 // maxLine is the longest console line written as one; a longer one is
 // split.
@@ -29,6 +30,7 @@ const maxLine = 64 << 10
 // max it is renamed to console.log.1 (replacing it) and a new one started.
 // It lives as long as the shim, across restarts of the tender.
 type console struct {
+	dir     datadir.Dir
 	path    string
 	rotated string
 	max     int64
@@ -40,8 +42,8 @@ type console struct {
 
 // openConsole opens (appending) the console log at path; rotated is the
 // name it is renamed to when it grows past max bytes.
-func openConsole(path, rotated string, max int64) (*console, error) {
-	f, err := platform.OpenNoFollow(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+func openConsole(dir datadir.Dir, path, rotated string, max int64) (*console, error) {
+	f, err := dir.Open(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("open console log: %w", err)
 	}
@@ -50,7 +52,7 @@ func openConsole(path, rotated string, max int64) (*console, error) {
 		f.Close()
 		return nil, fmt.Errorf("open console log: %w", err)
 	}
-	return &console{path: path, rotated: rotated, max: max, f: f, size: fi.Size()}, nil
+	return &console{dir: dir, path: path, rotated: rotated, max: max, f: f, size: fi.Size()}, nil
 }
 
 // copy writes every line read from r to the log until r ends, and a last
@@ -112,7 +114,7 @@ func (c *console) rotate() error {
 	if err := os.Rename(c.path, c.rotated); err != nil {
 		return fmt.Errorf("rotate console log: %w", err)
 	}
-	f, err := platform.OpenNoFollow(c.path, os.O_WRONLY|os.O_CREATE|os.O_APPEND|os.O_TRUNC, 0o600)
+	f, err := c.dir.Open(c.path, os.O_WRONLY|os.O_CREATE|os.O_APPEND|os.O_TRUNC, 0o600)
 	if err != nil {
 		return fmt.Errorf("rotate console log: %w", err)
 	}

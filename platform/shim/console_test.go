@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/roostd/roost/platform/datadir"
 )
 
 // stampRE matches a console line's timestamp and separating space.
@@ -56,7 +57,7 @@ func TestConsoleCopy(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
 			path := filepath.Join(dir, "console.log")
-			c, err := openConsole(path, path+".1", DefaultConsoleMax)
+			c, err := openConsole(datadir.Dir(filepath.Dir(path)), path, path+".1", DefaultConsoleMax)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -73,7 +74,7 @@ func TestConsoleCopy(t *testing.T) {
 
 func TestConsoleStamp(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "console.log")
-	c, err := openConsole(path, path+".1", DefaultConsoleMax)
+	c, err := openConsole(datadir.Dir(filepath.Dir(path)), path, path+".1", DefaultConsoleMax)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +110,7 @@ func TestConsoleRotate(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "console.log")
-			c, err := openConsole(path, path+".1", tt.max)
+			c, err := openConsole(datadir.Dir(filepath.Dir(path)), path, path+".1", tt.max)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -13,7 +13,7 @@
 //     observers probe it shared and non-blocking. The holder writes its pid
 //     into it ("1234\n"), so the file names the last shim that held it.
 //     Liveness comes from the lock, never from a pid alone.
-//   - status.json: plan.Status, written atomically on every change of state
+//   - status.json: datadir.Status, written atomically on every change of state
 //     and on reload; it keeps the record after the shim exits.
 //   - console.log: each line of the tender's stdout and stderr, prefixed with
 //     an RFC 3339 UTC timestamp with milliseconds and a space; rotated to

@@ -13,7 +13,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/roostd/roost/platform"
+	"github.com/roostd/roost/platform/datadir"
 )
 
 // errLocked says that another process holds shim.lock.
@@ -27,8 +27,8 @@ const lockPoll = 10 * time.Millisecond
 // retries for up to wait before it concludes that another shim holds it
 // (errLocked). The lock lasts as long as the returned file stays open; the
 // file is close-on-exec, so the tender never inherits it.
-func lockShim(ctx context.Context, path string, wait time.Duration) (*os.File, error) {
-	f, err := platform.OpenNoFollow(path, os.O_RDWR|os.O_CREATE, 0o600)
+func lockShim(ctx context.Context, d datadir.Dir, path string, wait time.Duration) (*os.File, error) {
+	f, err := d.Open(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("lock shim: %w", err)
 	}
@@ -69,8 +69,8 @@ func lockShim(ctx context.Context, path string, wait time.Duration) (*os.File, e
 // probeLock reports whether a process holds shim.lock at path, and the
 // pid the last holder wrote into it (0 if none did yet). It holds the lock
 // shared for an instant. A missing lock file is not held.
-func probeLock(path string) (held bool, pid int, err error) {
-	f, err := platform.OpenNoFollow(path, os.O_RDONLY, 0)
+func probeLock(d datadir.Dir, path string) (held bool, pid int, err error) {
+	f, err := d.Open(path, os.O_RDONLY, 0)
 	if errors.Is(err, fs.ErrNotExist) {
 		return false, 0, nil
 	}
@@ -98,8 +98,8 @@ func probeLock(path string) (held bool, pid int, err error) {
 // tryLock takes shim.lock at path exclusively if nobody holds it, for
 // someone who is not a shim to write the status of a dead one. ok is false
 // if the lock is held. The caller closes f to release it.
-func tryLock(path string) (f *os.File, ok bool, err error) {
-	f, err = platform.OpenNoFollow(path, os.O_RDONLY, 0)
+func tryLock(d datadir.Dir, path string) (f *os.File, ok bool, err error) {
+	f, err = d.Open(path, os.O_RDONLY, 0)
 	if err != nil {
 		return nil, false, fmt.Errorf("lock shim: %w", err)
 	}

@@ -5,7 +5,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/roostd/roost/platform"
+	"github.com/roostd/roost/platform/datadir"
 )
 
 // TestMain runs the test binary as a shim when it is started as one, the
@@ -13,7 +13,7 @@ import (
 // Start, flock and signals included, with the test binary as roost.
 func TestMain(m *testing.M) {
 	if len(os.Args) == 4 && os.Args[1] == "shim" {
-		os.Exit(Run(context.Background(), platform.DBDir(os.Args[2]), os.Args[3], os.Stderr))
+		os.Exit(Run(context.Background(), datadir.Dir(os.Args[2]), os.Args[3], os.Stderr))
 	}
 	os.Exit(m.Run())
 }

@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/roostd/roost/plan"
+	"github.com/roostd/roost/platform/datadir"
 )
 
 // resetAfter is how long a tender must have been up for the next restart's
@@ -31,50 +31,50 @@ func configError(code int) bool { return code == 1 || (code >= 60 && code <= 64)
 //     is empty, else it has failed; a signal restarts (it is no exit code,
 //     so ExitCodes does not filter it: spt reports a guest fault as SIGSEGV).
 //   - always: everything else restarts, code 0 too.
-func decide(r plan.Restart, e plan.Exit) plan.State {
+func decide(r datadir.Restart, e datadir.Exit) datadir.State {
 	policy := r.Policy
 	if policy == "" {
-		policy = plan.RestartOnFailure
+		policy = datadir.RestartOnFailure
 	}
 	if e.Code != nil {
 		code := *e.Code
 		listed := slices.Contains(r.ExitCodes, code)
 		switch {
-		case policy == plan.RestartNever && code == 0:
-			return plan.StateExited
-		case policy == plan.RestartNever:
-			return plan.StateFailed
-		case code == 0 && policy == plan.RestartOnFailure:
-			return plan.StateExited
+		case policy == datadir.RestartNever && code == 0:
+			return datadir.StateExited
+		case policy == datadir.RestartNever:
+			return datadir.StateFailed
+		case code == 0 && policy == datadir.RestartOnFailure:
+			return datadir.StateExited
 		case listed:
-			return plan.StateBackoff
+			return datadir.StateBackoff
 		case configError(code):
-			return plan.StateFailed
-		case policy == plan.RestartAlways:
-			return plan.StateBackoff
+			return datadir.StateFailed
+		case policy == datadir.RestartAlways:
+			return datadir.StateBackoff
 		case len(r.ExitCodes) == 0:
-			return plan.StateBackoff
+			return datadir.StateBackoff
 		default:
-			return plan.StateFailed
+			return datadir.StateFailed
 		}
 	}
 	// Killed by a signal the shim did not send: a failure.
-	if policy == plan.RestartNever {
-		return plan.StateFailed
+	if policy == datadir.RestartNever {
+		return datadir.StateFailed
 	}
-	return plan.StateBackoff
+	return datadir.StateBackoff
 }
 
 // backoffDelay returns the delay before the n-th consecutive restart
 // (n >= 1): Backoff doubled n-1 times, capped at MaxBackoff. Zero values
 // mean the file format's defaults.
-func backoffDelay(r plan.Restart, n int) time.Duration {
+func backoffDelay(r datadir.Restart, n int) time.Duration {
 	d, max := time.Duration(r.Backoff), time.Duration(r.MaxBackoff)
 	if d <= 0 {
-		d = time.Duration(plan.DefaultBackoff)
+		d = time.Duration(datadir.DefaultBackoff)
 	}
 	if max <= 0 {
-		max = time.Duration(plan.DefaultMaxBackoff)
+		max = time.Duration(datadir.DefaultMaxBackoff)
 	}
 	for i := 1; i < n && d < max; i++ {
 		d *= 2
@@ -84,16 +84,16 @@ func backoffDelay(r plan.Restart, n int) time.Duration {
 
 // stopTimeout returns how long a stop waits between SIGTERM and SIGKILL.
 // Zero (a spec without it) means the file format's default.
-func stopTimeout(s *plan.Spec) time.Duration {
+func stopTimeout(s *datadir.Spec) time.Duration {
 	if s == nil || s.StopTimeout <= 0 {
-		return time.Duration(plan.DefaultStopTimeout)
+		return time.Duration(datadir.DefaultStopTimeout)
 	}
 	return time.Duration(s.StopTimeout)
 }
 
 // describeExit says how a tender ended, for logs and errors: "exited with
 // code 1", "was killed by SIGSEGV".
-func describeExit(e *plan.Exit) string {
+func describeExit(e *datadir.Exit) string {
 	switch {
 	case e == nil:
 		return "ended"

@@ -1,15 +1,16 @@
 package shim
 
-import "github.com/roostd/roost/platform"
+import "github.com/roostd/roost/platform/proc"
 
-// The shim reads /proc through platform: one parser of /proc/PID/stat.
+// The shim identifies processes through package proc, as platform does:
+// one parser of /proc/PID/stat.
 var (
-	procStartTime = platform.ProcessStartTime
-	processAlive  = platform.ProcessAlive
+	procStartTime = proc.StartTime
+	processAlive  = proc.Alive
 )
 
 // bootID is the kernel's boot id, or "" where it is unknown.
 func bootID() string {
-	id, _ := platform.BootID()
+	id, _ := proc.BootID()
 	return id
 }

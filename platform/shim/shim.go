@@ -14,8 +14,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/roostd/roost/plan"
-	"github.com/roostd/roost/platform"
+	"github.com/roostd/roost/platform/datadir"
 )
 
 // Bounds of the shim's own waits.
@@ -34,7 +33,7 @@ const (
 // SIGTERM and SIGINT stop the tender (SIGTERM to its process group, SIGKILL
 // after the spec's stop_timeout); a second one SIGKILLs at once. SIGHUP
 // reloads spec.json. ctx being done is a stop too.
-func Run(ctx context.Context, dbdir platform.DBDir, name string, log io.Writer) int {
+func Run(ctx context.Context, dbdir datadir.Dir, name string, log io.Writer) int {
 	// Caught, not ignored: a caught signal is reset to its default action
 	// by exec, so the tender starts with default actions even if the shim
 	// was started with SIGINT ignored (solo5-spt installs no handlers).
@@ -63,7 +62,7 @@ func Run(ctx context.Context, dbdir platform.DBDir, name string, log io.Writer) 
 // config is one run of the shim: what Run takes from its arguments and the
 // OS, and what tests, which run the shim in-process, set themselves.
 type config struct {
-	dbdir platform.DBDir
+	dbdir datadir.Dir
 	name  string
 	log   io.Writer
 	// signals carries stop (SIGTERM, SIGINT) and reload (SIGHUP) requests.
@@ -77,7 +76,7 @@ type config struct {
 	lockWait   time.Duration // see the constant lockWait
 	killWait   time.Duration // see the constant killWait
 	// onStatus, if set, sees every status written, in order (tests).
-	onStatus func(plan.Status)
+	onStatus func(datadir.Status)
 }
 
 // run is Run with its inputs explicit.
@@ -85,7 +84,7 @@ func run(ctx context.Context, cfg config) int {
 	lg := log.New(cfg.log, fmt.Sprintf("shim %s[%d]: ", cfg.name, os.Getpid()),
 		log.LUTC|log.Ldate|log.Ltime|log.Lmicroseconds|log.Lmsgprefix)
 
-	lock, err := lockShim(ctx, cfg.dbdir.ShimLock(cfg.name), cfg.lockWait)
+	lock, err := lockShim(ctx, cfg.dbdir, cfg.dbdir.ShimLock(cfg.name), cfg.lockWait)
 	if errors.Is(err, errLocked) {
 		lg.Print(err)
 		return ExitLocked
@@ -96,8 +95,8 @@ func run(ctx context.Context, cfg config) int {
 	}
 	defer lock.Close() // released last, after the final status.json
 
-	var spec plan.Spec
-	if err := platform.ReadJSON(cfg.dbdir.Spec(cfg.name), &spec); err != nil {
+	var spec datadir.Spec
+	if err := cfg.dbdir.ReadJSON(cfg.dbdir.Spec(cfg.name), &spec); err != nil {
 		lg.Printf("read spec: %v", err)
 		return ExitError
 	}
@@ -106,7 +105,7 @@ func run(ctx context.Context, cfg config) int {
 			lg.Print(err)
 		}
 	}
-	con, err := openConsole(cfg.dbdir.Console(cfg.name), cfg.dbdir.ConsoleRotated(cfg.name), cfg.consoleMax)
+	con, err := openConsole(cfg.dbdir, cfg.dbdir.Console(cfg.name), cfg.dbdir.ConsoleRotated(cfg.name), cfg.consoleMax)
 	if err != nil {
 		lg.Print(err)
 		return ExitError
@@ -118,7 +117,7 @@ func run(ctx context.Context, cfg config) int {
 		log:     lg,
 		console: con,
 		spec:    &spec,
-		status:  plan.Status{BootID: bootID(), SpecDigest: plan.Digest(spec)},
+		status:  datadir.Status{BootID: bootID(), SpecDigest: datadir.Digest(&spec)},
 	}
 	code := s.loop(ctx)
 	if s.tender == nil {
@@ -135,11 +134,11 @@ type supervisor struct {
 	cfg     config
 	log     *log.Logger
 	console *console
-	spec    *plan.Spec  // as read; Restart and StopTimeout change on reload
-	status  plan.Status // as last written
-	tender  *tender     // the current tender; nil when none runs
-	streak  int         // consecutive restarts, for the backoff delay
-	code    int         // Run's exit code once ended
+	spec    *datadir.Spec  // as read; Restart and StopTimeout change on reload
+	status  datadir.Status // as last written
+	tender  *tender        // the current tender; nil when none runs
+	streak  int            // consecutive restarts, for the backoff delay
+	code    int            // Run's exit code once ended
 	// writeFailed says that the last status write failed.
 	writeFailed bool
 	wg          sync.WaitGroup // the tender goroutines
@@ -148,7 +147,7 @@ type supervisor struct {
 // loop runs the state machine until an ended state and returns Run's exit
 // code.
 func (s *supervisor) loop(ctx context.Context) int {
-	if err := s.move(plan.StateStarting, ""); err != nil {
+	if err := s.move(datadir.StateStarting, ""); err != nil {
 		s.log.Print(err)
 		return ExitError
 	}
@@ -158,13 +157,13 @@ func (s *supervisor) loop(ctx context.Context) int {
 	for {
 		var err error
 		switch st := s.status.State; st {
-		case plan.StateStarting:
+		case datadir.StateStarting:
 			err = s.start()
-		case plan.StateRunning:
+		case datadir.StateRunning:
 			err = s.running(ctx)
-		case plan.StateBackoff:
+		case datadir.StateBackoff:
 			err = s.backoff(ctx)
-		case plan.StateStopping:
+		case datadir.StateStopping:
 			err = s.stopping()
 		default:
 			if st.Ended() {
@@ -186,14 +185,14 @@ func (s *supervisor) start() error {
 	t, err := startTender(&s.wg, s.spec, s.console, s.log)
 	if err != nil {
 		s.log.Print(err)
-		return s.move(plan.StateFailed, err.Error())
+		return s.move(datadir.StateFailed, err.Error())
 	}
 	s.tender = t
 	s.status.TenderPID = t.pid
 	s.status.TenderStart = t.start
 	s.status.StartedAt = t.startedAt.UTC()
 	s.log.Printf("tender pid %d running", t.pid)
-	return s.move(plan.StateRunning, "")
+	return s.move(datadir.StateRunning, "")
 }
 
 // running waits for one event while the tender runs.
@@ -207,25 +206,25 @@ func (s *supervisor) running(ctx context.Context) error {
 			return nil
 		}
 		s.log.Printf("%s: stopping tender pid %d", signalName(sig), s.tender.pid)
-		return s.move(plan.StateStopping, "stopping on "+signalName(sig))
+		return s.move(datadir.StateStopping, "stopping on "+signalName(sig))
 	case <-s.cfg.children:
 		s.reap()
 		return nil
 	case <-ctx.Done():
 		s.log.Printf("%v: stopping tender pid %d", ctx.Err(), s.tender.pid)
-		return s.move(plan.StateStopping, "stopping: "+ctx.Err().Error())
+		return s.move(datadir.StateStopping, "stopping: "+ctx.Err().Error())
 	}
 }
 
 // exited handles the end of a tender the shim did not stop: backoff or an
 // ended state, as the restart policy says.
-func (s *supervisor) exited(e plan.Exit) error {
+func (s *supervisor) exited(e datadir.Exit) error {
 	t := s.tender
 	up := e.At.Sub(t.startedAt).Round(time.Millisecond)
 	s.clear(e)
 	s.reap()
 	next := decide(s.spec.Restart, e)
-	if next != plan.StateBackoff {
+	if next != datadir.StateBackoff {
 		s.log.Printf("tender pid %d %s after %s: not restarted (policy %s)", t.pid, describeExit(&e), up, policyName(s.spec.Restart))
 		return s.move(next, fmt.Sprintf("tender %s; not restarted (policy %s)", describeExit(&e), policyName(s.spec.Restart)))
 	}
@@ -236,7 +235,7 @@ func (s *supervisor) exited(e plan.Exit) error {
 	delay := backoffDelay(s.spec.Restart, s.streak)
 	s.status.NextStart = e.At.Add(delay)
 	s.log.Printf("tender pid %d %s after %s: restart %d in %s", t.pid, describeExit(&e), up, s.status.Restarts+1, delay)
-	return s.move(plan.StateBackoff, fmt.Sprintf("tender %s; restarting in %s", describeExit(&e), delay))
+	return s.move(datadir.StateBackoff, fmt.Sprintf("tender %s; restarting in %s", describeExit(&e), delay))
 }
 
 // backoff waits until the next start, or for a stop, which ends at once.
@@ -246,20 +245,20 @@ func (s *supervisor) backoff(ctx context.Context) error {
 	select {
 	case <-timer.C:
 		s.status.Restarts++
-		return s.move(plan.StateStarting, "")
+		return s.move(datadir.StateStarting, "")
 	case sig := <-s.cfg.signals:
 		if sig == unix.SIGHUP {
 			s.reload()
 			return nil
 		}
 		s.log.Printf("%s: stopped during backoff", signalName(sig))
-		return s.move(plan.StateStopped, "stopped during backoff on "+signalName(sig))
+		return s.move(datadir.StateStopped, "stopped during backoff on "+signalName(sig))
 	case <-s.cfg.children:
 		s.reap()
 		return nil
 	case <-ctx.Done():
 		s.log.Printf("%v: stopped during backoff", ctx.Err())
-		return s.move(plan.StateStopped, "stopped during backoff: "+ctx.Err().Error())
+		return s.move(datadir.StateStopped, "stopped during backoff: "+ctx.Err().Error())
 	}
 }
 
@@ -292,7 +291,7 @@ func (s *supervisor) stopping() error {
 			s.clear(e)
 			s.reap()
 			s.log.Printf("tender pid %d %s: stopped", t.pid, describeExit(&e))
-			return s.move(plan.StateStopped, "stopped; tender "+describeExit(&e))
+			return s.move(datadir.StateStopped, "stopped; tender "+describeExit(&e))
 		case <-timer.C:
 			if killed {
 				// Uninterruptible in the kernel, most likely. Record it;
@@ -300,7 +299,7 @@ func (s *supervisor) stopping() error {
 				msg := fmt.Sprintf("tender pid %d has not exited %s after SIGKILL", t.pid, s.cfg.killWait)
 				s.log.Print(msg)
 				s.code = ExitError
-				return s.move(plan.StateStopped, msg)
+				return s.move(datadir.StateStopped, msg)
 			}
 			kill(fmt.Sprintf("tender pid %d still runs %s after SIGTERM", t.pid, timeout))
 		case sig := <-s.cfg.signals:
@@ -333,7 +332,7 @@ func (s *supervisor) abort() {
 }
 
 // clear records the end of the current tender.
-func (s *supervisor) clear(e plan.Exit) {
+func (s *supervisor) clear(e datadir.Exit) {
 	s.status.LastExit = &e
 	s.status.TenderPID = 0
 	s.status.TenderStart = 0
@@ -359,8 +358,8 @@ func (s *supervisor) reap() {
 // the restart policy and the stop timeout. The tender keeps running; a new
 // command or cpus wait for a replace.
 func (s *supervisor) reload() {
-	var spec plan.Spec
-	if err := platform.ReadJSON(s.cfg.dbdir.Spec(s.cfg.name), &spec); err != nil {
+	var spec datadir.Spec
+	if err := s.cfg.dbdir.ReadJSON(s.cfg.dbdir.Spec(s.cfg.name), &spec); err != nil {
 		s.log.Printf("SIGHUP: reload spec: %v; the spec in force stays", err)
 		return
 	}
@@ -369,7 +368,7 @@ func (s *supervisor) reload() {
 	}
 	s.spec.Restart = spec.Restart
 	s.spec.StopTimeout = spec.StopTimeout
-	s.status.SpecDigest = plan.Digest(spec)
+	s.status.SpecDigest = datadir.Digest(&spec)
 	s.log.Printf("SIGHUP: reloaded: restart policy %s, exit codes %v, backoff %s up to %s, stop timeout %s",
 		policyName(spec.Restart), spec.Restart.ExitCodes, backoffDelay(spec.Restart, 1), backoffDelay(spec.Restart, 64), stopTimeout(s.spec))
 	s.write()
@@ -378,13 +377,13 @@ func (s *supervisor) reload() {
 // move changes the state, if the state machine allows it, and writes
 // status.json. A failed write is logged and remembered (writeFailed), but
 // the state has changed: the tender is supervised even so.
-func (s *supervisor) move(to plan.State, msg string) error {
-	if err := checkTransition(s.status.State, to); err != nil {
+func (s *supervisor) move(to datadir.State, msg string) error {
+	if err := datadir.CheckTransition(s.status.State, to); err != nil {
 		return err
 	}
 	s.status.State = to
 	s.status.Message = msg
-	if to != plan.StateBackoff {
+	if to != datadir.StateBackoff {
 		s.status.NextStart = time.Time{}
 	}
 	s.write()
@@ -395,7 +394,7 @@ func (s *supervisor) move(to plan.State, msg string) error {
 func (s *supervisor) write() {
 	s.status.ShimPID = os.Getpid()
 	s.status.UpdatedAt = time.Now().UTC()
-	err := platform.WriteJSON(s.cfg.dbdir.Status(s.cfg.name), &s.status)
+	err := s.cfg.dbdir.WriteJSON(s.cfg.dbdir.Status(s.cfg.name), &s.status)
 	s.writeFailed = err != nil
 	if err != nil {
 		s.log.Print(err)
@@ -406,9 +405,9 @@ func (s *supervisor) write() {
 }
 
 // policyName is the restart policy in force, defaulted.
-func policyName(r plan.Restart) string {
+func policyName(r datadir.Restart) string {
 	if r.Policy == "" {
-		return plan.RestartOnFailure
+		return datadir.RestartOnFailure
 	}
 	return r.Policy
 }

@@ -15,8 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/sys/unix"
 
-	"github.com/roostd/roost/plan"
-	"github.com/roostd/roost/platform"
+	"github.com/roostd/roost/platform/datadir"
 )
 
 // waitTimeout bounds every wait of a test for the shim.
@@ -27,20 +26,20 @@ var unikernelSeq atomic.Int32
 
 // newSpec returns a spec whose tender is the fake tender acting out
 // directives.
-func newSpec(t *testing.T, r plan.Restart, directives ...string) *plan.Spec {
+func newSpec(t *testing.T, r datadir.Restart, directives ...string) *datadir.Spec {
 	t.Helper()
-	return &plan.Spec{
+	return &datadir.Spec{
 		Name:        fmt.Sprintf("uk%d", unikernelSeq.Add(1)),
 		Restart:     r,
-		StopTimeout: plan.Duration(waitTimeout),
+		StopTimeout: datadir.Duration(waitTimeout),
 		Command:     tenderCommand(t, directives...),
 	}
 }
 
 // newDBDir returns a fresh data directory holding spec.
-func newDBDir(t *testing.T, spec *plan.Spec) platform.DBDir {
+func newDBDir(t *testing.T, spec *datadir.Spec) datadir.Dir {
 	t.Helper()
-	dbdir := platform.DBDir(t.TempDir())
+	dbdir := datadir.Dir(t.TempDir())
 	if err := dbdir.Init(); err != nil {
 		t.Fatal(err)
 	}
@@ -51,9 +50,9 @@ func newDBDir(t *testing.T, spec *plan.Spec) platform.DBDir {
 	return dbdir
 }
 
-func writeSpec(t *testing.T, dbdir platform.DBDir, spec *plan.Spec) {
+func writeSpec(t *testing.T, dbdir datadir.Dir, spec *datadir.Spec) {
 	t.Helper()
-	if err := platform.WriteJSON(dbdir.Spec(spec.Name), spec); err != nil {
+	if err := dbdir.WriteJSON(dbdir.Spec(spec.Name), spec); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -61,13 +60,13 @@ func writeSpec(t *testing.T, dbdir platform.DBDir, spec *plan.Spec) {
 // recorder keeps every status a shim writes, in order.
 type recorder struct {
 	mu       sync.Mutex // guards statuses and changed
-	statuses []plan.Status
+	statuses []datadir.Status
 	changed  chan struct{} // closed and replaced on every record
 }
 
 func newRecorder() *recorder { return &recorder{changed: make(chan struct{})} }
 
-func (r *recorder) record(s plan.Status) {
+func (r *recorder) record(s datadir.Status) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.statuses = append(r.statuses, s)
@@ -76,14 +75,14 @@ func (r *recorder) record(s plan.Status) {
 }
 
 // all returns the statuses so far.
-func (r *recorder) all() []plan.Status {
+func (r *recorder) all() []datadir.Status {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return slices.Clone(r.statuses)
 }
 
 // await returns the first status that satisfies ok, waiting for it.
-func (r *recorder) await(t *testing.T, what string, ok func(plan.Status) bool) plan.Status {
+func (r *recorder) await(t *testing.T, what string, ok func(datadir.Status) bool) datadir.Status {
 	t.Helper()
 	deadline := time.After(waitTimeout)
 	for {
@@ -104,8 +103,8 @@ func (r *recorder) await(t *testing.T, what string, ok func(plan.Status) bool) p
 	}
 }
 
-func states(list []plan.Status) []plan.State {
-	var out []plan.State
+func states(list []datadir.Status) []datadir.State {
+	var out []datadir.State
 	for _, s := range list {
 		if len(out) == 0 || out[len(out)-1] != s.State {
 			out = append(out, s.State)
@@ -114,13 +113,13 @@ func states(list []plan.Status) []plan.State {
 	return out
 }
 
-func inState(st plan.State) func(plan.Status) bool {
-	return func(s plan.Status) bool { return s.State == st }
+func inState(st datadir.State) func(datadir.Status) bool {
+	return func(s datadir.Status) bool { return s.State == st }
 }
 
 // testShim is a shim run in-process, driven through its signal channel.
 type testShim struct {
-	dbdir   platform.DBDir
+	dbdir   datadir.Dir
 	name    string
 	signals chan os.Signal
 	rec     *recorder
@@ -131,7 +130,7 @@ type testShim struct {
 
 // runShim runs a shim for spec in-process, in dbdir (a new one if
 // empty). The test's cleanup stops it and waits for it.
-func runShim(t *testing.T, dbdir platform.DBDir, spec *plan.Spec, adjust ...func(*config)) *testShim {
+func runShim(t *testing.T, dbdir datadir.Dir, spec *datadir.Spec, adjust ...func(*config)) *testShim {
 	t.Helper()
 	if dbdir == "" {
 		dbdir = newDBDir(t, spec)
@@ -186,7 +185,7 @@ func (s *testShim) wait(t *testing.T) int {
 }
 
 // last returns the last status written.
-func (s *testShim) last(t *testing.T) plan.Status {
+func (s *testShim) last(t *testing.T) datadir.Status {
 	t.Helper()
 	all := s.rec.all()
 	if len(all) == 0 {
@@ -204,7 +203,7 @@ func (l testLog) Write(p []byte) (int, error) {
 }
 
 // waitConsole waits until console.log of name holds a line containing s.
-func waitConsole(t *testing.T, dbdir platform.DBDir, name, s string) {
+func waitConsole(t *testing.T, dbdir datadir.Dir, name, s string) {
 	t.Helper()
 	deadline := time.Now().Add(waitTimeout)
 	for time.Now().Before(deadline) {
@@ -218,11 +217,11 @@ func waitConsole(t *testing.T, dbdir platform.DBDir, name, s string) {
 }
 
 // exits returns how each tender ended, in order.
-func exits(list []plan.Status) []string {
+func exits(list []datadir.Status) []string {
 	var out []string
-	var last *plan.Exit
+	var last *datadir.Exit
 	for _, s := range list {
-		if s.LastExit != nil && s.LastExit != last && (s.State == plan.StateBackoff || s.State.Ended()) {
+		if s.LastExit != nil && s.LastExit != last && (s.State == datadir.StateBackoff || s.State.Ended()) {
 			e := describeExit(s.LastExit)
 			if s.LastExit.Stopped {
 				e += " (stopped)"
@@ -237,103 +236,103 @@ func exits(list []plan.Status) []string {
 func TestRunPolicy(t *testing.T) {
 	t.Parallel()
 	const (
-		starting = plan.StateStarting
-		running  = plan.StateRunning
-		backoff  = plan.StateBackoff
-		exited   = plan.StateExited
-		failed   = plan.StateFailed
+		starting = datadir.StateStarting
+		running  = datadir.StateRunning
+		backoff  = datadir.StateBackoff
+		exited   = datadir.StateExited
+		failed   = datadir.StateFailed
 	)
 	tests := []struct {
 		name       string
-		restart    plan.Restart
+		restart    datadir.Restart
 		attempts   []string // each run's directives, ";"-separated; the last repeats
-		wantStates []plan.State
+		wantStates []datadir.State
 		wantExits  []string
 	}{
 		{
 			name:       "clean exit under on-failure",
-			restart:    plan.Restart{Policy: plan.RestartOnFailure},
+			restart:    datadir.Restart{Policy: datadir.RestartOnFailure},
 			attempts:   []string{"exit 0"},
-			wantStates: []plan.State{starting, running, exited},
+			wantStates: []datadir.State{starting, running, exited},
 			wantExits:  []string{"exited with code 0"},
 		},
 		{
 			name:       "exit 1 is a configuration error",
-			restart:    plan.Restart{Policy: plan.RestartOnFailure},
+			restart:    datadir.Restart{Policy: datadir.RestartOnFailure},
 			attempts:   []string{"print Solo5: bad argument;exit 1"},
-			wantStates: []plan.State{starting, running, failed},
+			wantStates: []datadir.State{starting, running, failed},
 			wantExits:  []string{"exited with code 1"},
 		},
 		{
 			name:       "exit 63 is a configuration error under always",
-			restart:    plan.Restart{Policy: plan.RestartAlways},
+			restart:    datadir.Restart{Policy: datadir.RestartAlways},
 			attempts:   []string{"exit 63"},
-			wantStates: []plan.State{starting, running, failed},
+			wantStates: []datadir.State{starting, running, failed},
 			wantExits:  []string{"exited with code 63"},
 		},
 		{
 			name:     "listed exit 2 restarts",
-			restart:  plan.Restart{Policy: plan.RestartOnFailure, ExitCodes: []int{2}},
+			restart:  datadir.Restart{Policy: datadir.RestartOnFailure, ExitCodes: []int{2}},
 			attempts: []string{"exit 2", "exit 2", "exit 0"},
-			wantStates: []plan.State{starting, running, backoff, starting, running, backoff,
+			wantStates: []datadir.State{starting, running, backoff, starting, running, backoff,
 				starting, running, exited},
 			wantExits: []string{"exited with code 2", "exited with code 2", "exited with code 0"},
 		},
 		{
 			name:       "unlisted exit 3 fails",
-			restart:    plan.Restart{Policy: plan.RestartOnFailure, ExitCodes: []int{2}},
+			restart:    datadir.Restart{Policy: datadir.RestartOnFailure, ExitCodes: []int{2}},
 			attempts:   []string{"exit 3"},
-			wantStates: []plan.State{starting, running, failed},
+			wantStates: []datadir.State{starting, running, failed},
 			wantExits:  []string{"exited with code 3"},
 		},
 		{
 			name:       "listed exit 1 restarts",
-			restart:    plan.Restart{Policy: plan.RestartOnFailure, ExitCodes: []int{1}},
+			restart:    datadir.Restart{Policy: datadir.RestartOnFailure, ExitCodes: []int{1}},
 			attempts:   []string{"exit 1", "exit 0"},
-			wantStates: []plan.State{starting, running, backoff, starting, running, exited},
+			wantStates: []datadir.State{starting, running, backoff, starting, running, exited},
 			wantExits:  []string{"exited with code 1", "exited with code 0"},
 		},
 		{
 			name:       "SIGSEGV under on-failure restarts",
-			restart:    plan.Restart{Policy: plan.RestartOnFailure},
+			restart:    datadir.Restart{Policy: datadir.RestartOnFailure},
 			attempts:   []string{"print fault;die SIGSEGV", "exit 0"},
-			wantStates: []plan.State{starting, running, backoff, starting, running, exited},
+			wantStates: []datadir.State{starting, running, backoff, starting, running, exited},
 			wantExits:  []string{"was killed by SIGSEGV", "exited with code 0"},
 		},
 		{
 			name:       "always restarts a clean exit",
-			restart:    plan.Restart{Policy: plan.RestartAlways},
+			restart:    datadir.Restart{Policy: datadir.RestartAlways},
 			attempts:   []string{"exit 0", "exit 0", "exit 1"},
-			wantStates: []plan.State{starting, running, backoff, starting, running, backoff, starting, running, failed},
+			wantStates: []datadir.State{starting, running, backoff, starting, running, backoff, starting, running, failed},
 			wantExits:  []string{"exited with code 0", "exited with code 0", "exited with code 1"},
 		},
 		{
 			name:       "never after a clean exit",
-			restart:    plan.Restart{Policy: plan.RestartNever},
+			restart:    datadir.Restart{Policy: datadir.RestartNever},
 			attempts:   []string{"exit 0"},
-			wantStates: []plan.State{starting, running, exited},
+			wantStates: []datadir.State{starting, running, exited},
 			wantExits:  []string{"exited with code 0"},
 		},
 		{
 			name:       "never after a failure",
-			restart:    plan.Restart{Policy: plan.RestartNever},
+			restart:    datadir.Restart{Policy: datadir.RestartNever},
 			attempts:   []string{"exit 2"},
-			wantStates: []plan.State{starting, running, failed},
+			wantStates: []datadir.State{starting, running, failed},
 			wantExits:  []string{"exited with code 2"},
 		},
 		{
 			name:       "never after SIGSEGV",
-			restart:    plan.Restart{Policy: plan.RestartNever},
+			restart:    datadir.Restart{Policy: datadir.RestartNever},
 			attempts:   []string{"die SIGSEGV"},
-			wantStates: []plan.State{starting, running, failed},
+			wantStates: []datadir.State{starting, running, failed},
 			wantExits:  []string{"was killed by SIGSEGV"},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			tt.restart.Backoff = plan.Duration(time.Millisecond)
-			tt.restart.MaxBackoff = plan.Duration(4 * time.Millisecond)
+			tt.restart.Backoff = datadir.Duration(time.Millisecond)
+			tt.restart.MaxBackoff = datadir.Duration(4 * time.Millisecond)
 			count := filepath.Join(t.TempDir(), "attempts")
 			spec := newSpec(t, tt.restart, "attempt "+count+" "+strings.Join(tt.attempts, "|"))
 			s := runShim(t, "", spec)
@@ -367,13 +366,13 @@ func TestRunPolicy(t *testing.T) {
 
 func TestRunTenderNotFound(t *testing.T) {
 	t.Parallel()
-	spec := newSpec(t, plan.Restart{Policy: plan.RestartAlways})
+	spec := newSpec(t, datadir.Restart{Policy: datadir.RestartAlways})
 	spec.Command = []string{filepath.Join(t.TempDir(), "solo5-hvt")}
 	s := runShim(t, "", spec)
 	if code := s.wait(t); code != ExitDone {
 		t.Errorf("run = %d, want %d (ExitDone)", code, ExitDone)
 	}
-	if diff := cmp.Diff([]plan.State{plan.StateStarting, plan.StateFailed}, states(s.rec.all())); diff != "" {
+	if diff := cmp.Diff([]datadir.State{datadir.StateStarting, datadir.StateFailed}, states(s.rec.all())); diff != "" {
 		t.Errorf("states (-want +got):\n%s", diff)
 	}
 	if got := s.last(t).Message; !strings.Contains(got, "start tender") || !strings.Contains(got, "no such file") {
@@ -384,26 +383,26 @@ func TestRunTenderNotFound(t *testing.T) {
 func TestRunBackoffGrows(t *testing.T) {
 	t.Parallel()
 	const ms = time.Millisecond
-	spec := newSpec(t, plan.Restart{
-		Policy:     plan.RestartAlways,
-		Backoff:    plan.Duration(2 * ms),
-		MaxBackoff: plan.Duration(16 * ms),
+	spec := newSpec(t, datadir.Restart{
+		Policy:     datadir.RestartAlways,
+		Backoff:    datadir.Duration(2 * ms),
+		MaxBackoff: datadir.Duration(16 * ms),
 	}, "exit 2")
 	s := runShim(t, "", spec)
 	want := []time.Duration{2 * ms, 4 * ms, 8 * ms, 16 * ms, 16 * ms, 16 * ms}
-	s.rec.await(t, fmt.Sprintf("in backoff %d times", len(want)), func(st plan.Status) bool {
-		return st.State == plan.StateBackoff && st.Restarts == len(want)-1
+	s.rec.await(t, fmt.Sprintf("in backoff %d times", len(want)), func(st datadir.Status) bool {
+		return st.State == datadir.StateBackoff && st.Restarts == len(want)-1
 	})
 	s.signals <- unix.SIGTERM
 	if code := s.wait(t); code != ExitDone {
 		t.Errorf("run = %d, want %d (ExitDone)", code, ExitDone)
 	}
-	if got := s.last(t).State; got != plan.StateStopped {
-		t.Errorf("state after SIGTERM = %q, want %q", got, plan.StateStopped)
+	if got := s.last(t).State; got != datadir.StateStopped {
+		t.Errorf("state after SIGTERM = %q, want %q", got, datadir.StateStopped)
 	}
-	var backoffs []plan.Status
+	var backoffs []datadir.Status
 	for _, st := range s.rec.all() {
-		if st.State == plan.StateBackoff {
+		if st.State == datadir.StateBackoff {
 			backoffs = append(backoffs, st)
 		}
 	}
@@ -467,10 +466,10 @@ func TestRunStop(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			spec := newSpec(t, plan.Restart{Policy: plan.RestartAlways}, tt.directives...)
-			spec.StopTimeout = plan.Duration(tt.stopTimeout)
+			spec := newSpec(t, datadir.Restart{Policy: datadir.RestartAlways}, tt.directives...)
+			spec.StopTimeout = datadir.Duration(tt.stopTimeout)
 			s := runShim(t, "", spec)
-			running := s.rec.await(t, "running", inState(plan.StateRunning))
+			running := s.rec.await(t, "running", inState(datadir.StateRunning))
 			waitConsole(t, s.dbdir, s.name, "ready") // its handlers are in place
 			start := time.Now()
 			if tt.stop == nil {
@@ -484,7 +483,7 @@ func TestRunStop(t *testing.T) {
 			}
 			took := time.Since(start)
 			all := s.rec.all()
-			want := []plan.State{plan.StateStarting, plan.StateRunning, plan.StateStopping, plan.StateStopped}
+			want := []datadir.State{datadir.StateStarting, datadir.StateRunning, datadir.StateStopping, datadir.StateStopped}
 			if diff := cmp.Diff(want, states(all)); diff != "" {
 				t.Errorf("states (-want +got):\n%s", diff)
 			}
@@ -503,13 +502,13 @@ func TestRunStop(t *testing.T) {
 
 func TestRunStopDuringBackoff(t *testing.T) {
 	t.Parallel()
-	spec := newSpec(t, plan.Restart{
-		Policy:     plan.RestartAlways,
-		Backoff:    plan.Duration(time.Hour),
-		MaxBackoff: plan.Duration(time.Hour),
+	spec := newSpec(t, datadir.Restart{
+		Policy:     datadir.RestartAlways,
+		Backoff:    datadir.Duration(time.Hour),
+		MaxBackoff: datadir.Duration(time.Hour),
 	}, "exit 2")
 	s := runShim(t, "", spec)
-	s.rec.await(t, "in backoff", inState(plan.StateBackoff))
+	s.rec.await(t, "in backoff", inState(datadir.StateBackoff))
 	start := time.Now()
 	s.signals <- unix.SIGTERM
 	if code := s.wait(t); code != ExitDone {
@@ -518,7 +517,7 @@ func TestRunStopDuringBackoff(t *testing.T) {
 	if took := time.Since(start); took > time.Second {
 		t.Errorf("stop during backoff took %s, want it at once", took)
 	}
-	want := []plan.State{plan.StateStarting, plan.StateRunning, plan.StateBackoff, plan.StateStopped}
+	want := []datadir.State{datadir.StateStarting, datadir.StateRunning, datadir.StateBackoff, datadir.StateStopped}
 	if diff := cmp.Diff(want, states(s.rec.all())); diff != "" {
 		t.Errorf("states (-want +got):\n%s", diff)
 	}
@@ -529,23 +528,23 @@ func TestRunStopDuringBackoff(t *testing.T) {
 
 func TestRunReload(t *testing.T) {
 	t.Parallel()
-	spec := newSpec(t, plan.Restart{Policy: plan.RestartOnFailure}, "usr1-exit 2")
+	spec := newSpec(t, datadir.Restart{Policy: datadir.RestartOnFailure}, "usr1-exit 2")
 	s := runShim(t, "", spec)
-	running := s.rec.await(t, "running", inState(plan.StateRunning))
+	running := s.rec.await(t, "running", inState(datadir.StateRunning))
 	waitConsole(t, s.dbdir, s.name, "waiting for SIGUSR1")
 
 	// Under never, exit 2 fails instead of restarting. The new command is
 	// ignored until a replace.
 	reloaded := *spec
-	reloaded.Restart = plan.Restart{Policy: plan.RestartNever}
-	reloaded.StopTimeout = plan.Duration(3 * time.Second)
+	reloaded.Restart = datadir.Restart{Policy: datadir.RestartNever}
+	reloaded.StopTimeout = datadir.Duration(3 * time.Second)
 	reloaded.Command = tenderCommand(t, "exit 0")
 	writeSpec(t, s.dbdir, &reloaded)
 	s.signals <- unix.SIGHUP
-	digest := plan.Digest(reloaded)
-	got := s.rec.await(t, "with the reloaded spec digest", func(st plan.Status) bool { return st.SpecDigest == digest })
-	if got.State != plan.StateRunning || got.TenderPID != running.TenderPID || got.TenderStart != running.TenderStart {
-		t.Errorf("after reload: state %q, tender pid %d; want %q, pid %d", got.State, got.TenderPID, plan.StateRunning, running.TenderPID)
+	digest := datadir.Digest(&reloaded)
+	got := s.rec.await(t, "with the reloaded spec digest", func(st datadir.Status) bool { return st.SpecDigest == digest })
+	if got.State != datadir.StateRunning || got.TenderPID != running.TenderPID || got.TenderStart != running.TenderStart {
+		t.Errorf("after reload: state %q, tender pid %d; want %q, pid %d", got.State, got.TenderPID, datadir.StateRunning, running.TenderPID)
 	}
 
 	if err := unix.Kill(running.TenderPID, unix.SIGUSR1); err != nil {
@@ -554,7 +553,7 @@ func TestRunReload(t *testing.T) {
 	if code := s.wait(t); code != ExitDone {
 		t.Errorf("run = %d, want %d (ExitDone)", code, ExitDone)
 	}
-	want := []plan.State{plan.StateStarting, plan.StateRunning, plan.StateFailed}
+	want := []datadir.State{datadir.StateStarting, datadir.StateRunning, datadir.StateFailed}
 	if diff := cmp.Diff(want, states(s.rec.all())); diff != "" {
 		t.Errorf("states (-want +got):\n%s", diff)
 	}
@@ -565,9 +564,9 @@ func TestRunReload(t *testing.T) {
 
 func TestRunLocked(t *testing.T) {
 	t.Parallel()
-	spec := newSpec(t, plan.Restart{Policy: plan.RestartOnFailure}, "wait")
+	spec := newSpec(t, datadir.Restart{Policy: datadir.RestartOnFailure}, "wait")
 	first := runShim(t, "", spec)
-	running := first.rec.await(t, "running", inState(plan.StateRunning))
+	running := first.rec.await(t, "running", inState(datadir.StateRunning))
 
 	second := runShim(t, first.dbdir, spec, func(c *config) { c.lockWait = 50 * time.Millisecond })
 	if code := second.wait(t); code != ExitLocked {
@@ -580,17 +579,17 @@ func TestRunLocked(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.State != plan.StateRunning || st.TenderPID != running.TenderPID {
-		t.Errorf("status after the second shim: %q, tender pid %d; want %q, %d", st.State, st.TenderPID, plan.StateRunning, running.TenderPID)
+	if st.State != datadir.StateRunning || st.TenderPID != running.TenderPID {
+		t.Errorf("status after the second shim: %q, tender pid %d; want %q, %d", st.State, st.TenderPID, datadir.StateRunning, running.TenderPID)
 	}
 }
 
 func TestRunPinsCPUs(t *testing.T) {
 	t.Parallel()
-	spec := newSpec(t, plan.Restart{Policy: plan.RestartOnFailure}, "wait")
+	spec := newSpec(t, datadir.Restart{Policy: datadir.RestartOnFailure}, "wait")
 	spec.CPUs = []int{0}
 	s := runShim(t, "", spec)
-	running := s.rec.await(t, "running", inState(plan.StateRunning))
+	running := s.rec.await(t, "running", inState(datadir.StateRunning))
 	if got := cpusAllowed(t, fmt.Sprintf("/proc/%d/status", running.TenderPID)); got != "0" {
 		t.Errorf("tender Cpus_allowed_list = %q, want %q", got, "0")
 	}
@@ -626,7 +625,7 @@ func allCPUs(t *testing.T) string {
 
 func TestRunConsole(t *testing.T) {
 	t.Parallel()
-	spec := newSpec(t, plan.Restart{Policy: plan.RestartNever},
+	spec := newSpec(t, datadir.Restart{Policy: datadir.RestartNever},
 		"print Solo5: Bindings version v0.9.0", "stderr on stderr", "printn partial", "exit 0")
 	s := runShim(t, "", spec)
 	s.wait(t)
@@ -639,7 +638,7 @@ func TestRunConsole(t *testing.T) {
 func TestRunConsoleRotation(t *testing.T) {
 	t.Parallel()
 	const lineSize = int64(len(stampLayout) + len(" line 000\n"))
-	spec := newSpec(t, plan.Restart{Policy: plan.RestartNever}, "spam 10", "exit 0")
+	spec := newSpec(t, datadir.Restart{Policy: datadir.RestartNever}, "spam 10", "exit 0")
 	s := runShim(t, "", spec, func(c *config) { c.consoleMax = 3 * lineSize })
 	s.wait(t)
 	var want []string

@@ -9,7 +9,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/roostd/roost/platform"
+	"github.com/roostd/roost/platform/datadir"
 )
 
 // startTimeout bounds Start's wait for a new shim to take shim.lock. The
@@ -25,7 +25,7 @@ const startTimeout = 10 * time.Second
 // or has done so and already exited (WaitRunning then says how the tender
 // ended). It fails with ErrRunning if a shim is alive for name already, and
 // with the tail of shim.log if the shim exits before it got that far.
-func Start(ctx context.Context, command []string, dbdir platform.DBDir, name string) (pid int, err error) {
+func Start(ctx context.Context, command []string, dbdir datadir.Dir, name string) (pid int, err error) {
 	wait, err := Spawn(ctx, command, dbdir, name)
 	if err != nil {
 		return 0, err
@@ -38,7 +38,7 @@ func Start(ctx context.Context, command []string, dbdir platform.DBDir, name str
 // holds shim.lock and has written its first status, or says why not). A
 // caller starting many shims spawns them all, then waits: the shims' own
 // start-up overlaps.
-func Spawn(ctx context.Context, command []string, dbdir platform.DBDir, name string) (wait func(context.Context) (int, error), err error) {
+func Spawn(ctx context.Context, command []string, dbdir datadir.Dir, name string) (wait func(context.Context) (int, error), err error) {
 	if len(command) < 2 {
 		return nil, fmt.Errorf("start shim of %s: command %q: want the executable and argv[0]", name, command)
 	}
@@ -49,7 +49,7 @@ func Spawn(ctx context.Context, command []string, dbdir platform.DBDir, name str
 	if alive {
 		return nil, fmt.Errorf("start shim of %s: %w (pid %d)", name, ErrRunning, pid)
 	}
-	logf, err := platform.OpenNoFollow(dbdir.ShimLog(name), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	logf, err := dbdir.Open(dbdir.ShimLog(name), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("start shim of %s: %w", name, err)
 	}
@@ -93,7 +93,7 @@ func Spawn(ctx context.Context, command []string, dbdir platform.DBDir, name str
 
 // waitStarted waits until the shim cmd holds shim.lock and has written
 // its first status, or has exited; exited is closed when it has.
-func waitStarted(ctx context.Context, cmd *exec.Cmd, exited <-chan struct{}, dbdir platform.DBDir, name string) (int, error) {
+func waitStarted(ctx context.Context, cmd *exec.Cmd, exited <-chan struct{}, dbdir datadir.Dir, name string) (int, error) {
 	pid := cmd.Process.Pid
 	deadline := time.NewTimer(startTimeout)
 	defer deadline.Stop()
@@ -101,7 +101,7 @@ func waitStarted(ctx context.Context, cmd *exec.Cmd, exited <-chan struct{}, dbd
 	defer tick.Stop()
 	lock := dbdir.ShimLock(name)
 	for {
-		held, lockPID, err := probeLock(lock)
+		held, lockPID, err := probeLock(dbdir, lock)
 		if err != nil {
 			return pid, fmt.Errorf("start shim of %s: %w", name, err)
 		}
@@ -118,7 +118,7 @@ func waitStarted(ctx context.Context, cmd *exec.Cmd, exited <-chan struct{}, dbd
 			if code == ExitLocked {
 				err = fmt.Errorf("%w: %w", ErrRunning, err)
 			}
-			return 0, fmt.Errorf("start shim of %s: %w%s", name, err, tailText("shim.log", tailLines(dbdir.ShimLog(name), tailCount)))
+			return 0, fmt.Errorf("start shim of %s: %w%s", name, err, tailText("shim.log", dbdir.TailLines(dbdir.ShimLog(name), tailCount)))
 		case <-ctx.Done():
 			return pid, fmt.Errorf("start shim of %s: %w", name, ctx.Err())
 		case <-deadline.C:
@@ -129,7 +129,7 @@ func waitStarted(ctx context.Context, cmd *exec.Cmd, exited <-chan struct{}, dbd
 }
 
 // statusBy reports whether status.json of name was written by shim pid.
-func statusBy(dbdir platform.DBDir, name string, pid int) bool {
+func statusBy(dbdir datadir.Dir, name string, pid int) bool {
 	st, err := ReadStatus(dbdir, name)
 	return err == nil && st.ShimPID == pid
 }

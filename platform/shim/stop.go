@@ -8,8 +8,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/roostd/roost/plan"
-	"github.com/roostd/roost/platform"
+	"github.com/roostd/roost/platform/datadir"
 )
 
 // Stop stops the shim of name and waits for it to exit. The shim gets
@@ -24,7 +23,7 @@ import (
 // Only a shim that holds shim.lock is signalled, at the pid it wrote
 // there: a pid whose liveness the lock does not vouch for is never
 // signalled.
-func Stop(ctx context.Context, dbdir platform.DBDir, name string, timeout time.Duration) error {
+func Stop(ctx context.Context, dbdir datadir.Dir, name string, timeout time.Duration) error {
 	pid, err := livePID(ctx, dbdir, name)
 	if err != nil {
 		return fmt.Errorf("stop shim of %s: %w", name, err)
@@ -77,10 +76,10 @@ func kill(pid int, sig unix.Signal) error {
 
 // waitReleased waits up to d until shim pid no longer holds the lock of
 // name, and reports whether it did.
-func waitReleased(ctx context.Context, dbdir platform.DBDir, name string, pid int, d time.Duration) (bool, error) {
+func waitReleased(ctx context.Context, dbdir datadir.Dir, name string, pid int, d time.Duration) (bool, error) {
 	deadline := time.Now().Add(d)
 	for {
-		held, lockPID, err := probeLock(dbdir.ShimLock(name))
+		held, lockPID, err := probeLock(dbdir, dbdir.ShimLock(name))
 		if err != nil {
 			return false, err
 		}
@@ -99,8 +98,8 @@ func waitReleased(ctx context.Context, dbdir platform.DBDir, name string, pid in
 // recordKilled writes in status.json that shim pid was killed by Stop, so
 // that the record does not say "stopping" forever. It takes shim.lock for
 // the write, and leaves a status that another shim wrote alone.
-func recordKilled(dbdir platform.DBDir, name string, pid int, after time.Duration) error {
-	lock, ok, err := tryLock(dbdir.ShimLock(name))
+func recordKilled(dbdir datadir.Dir, name string, pid int, after time.Duration) error {
+	lock, ok, err := tryLock(dbdir, dbdir.ShimLock(name))
 	if err != nil || !ok {
 		return err // !ok: a new shim runs and writes its own status
 	}
@@ -111,11 +110,11 @@ func recordKilled(dbdir platform.DBDir, name string, pid int, after time.Duratio
 	}
 	now := time.Now().UTC()
 	if st.TenderPID != 0 {
-		st.LastExit = &plan.Exit{Signal: unix.SignalName(unix.SIGKILL), At: now, Stopped: true}
+		st.LastExit = &datadir.Exit{Signal: unix.SignalName(unix.SIGKILL), At: now, Stopped: true}
 	}
-	st.State = plan.StateStopped
+	st.State = datadir.StateStopped
 	st.Message = fmt.Sprintf("shim pid %d SIGKILLed: still running %s after SIGTERM", pid, after)
 	st.TenderPID, st.TenderStart, st.StartedAt, st.NextStart = 0, 0, time.Time{}, time.Time{}
 	st.UpdatedAt = now
-	return platform.WriteJSON(dbdir.Status(name), st)
+	return dbdir.WriteJSON(dbdir.Status(name), st)
 }

@@ -10,9 +10,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/roostd/roost/platform/datadir"
 	"golang.org/x/sys/unix"
-
-	"github.com/roostd/roost/plan"
 )
 
 // drainTimeout is how long the console may go on reading after the tender
@@ -26,7 +25,7 @@ type tender struct {
 	startedAt time.Time // when it was started
 	// exited receives how it ended, once, after its console output is
 	// written and it has been reaped. Its goroutine owns it.
-	exited <-chan plan.Exit
+	exited <-chan datadir.Exit
 
 	mu     sync.Mutex // guards reaped
 	reaped bool       // its pid may have been reused: signal it no more
@@ -64,12 +63,12 @@ func (t *tender) markReaped() {
 // tender is reaped, and its thread then ends with it (a goroutine that
 // exits locked takes its thread along, pinning and all). wg counts the
 // goroutine for its owner, the shim.
-func startTender(wg *sync.WaitGroup, spec *plan.Spec, con *console, lg *log.Logger) (*tender, error) {
+func startTender(wg *sync.WaitGroup, spec *datadir.Spec, con *console, lg *log.Logger) (*tender, error) {
 	if len(spec.Command) == 0 {
 		return nil, errors.New("start tender: spec has no command")
 	}
 	startc := make(chan started, 1)
-	exited := make(chan plan.Exit, 1)
+	exited := make(chan datadir.Exit, 1)
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -106,7 +105,7 @@ type started struct {
 // superviseTender runs on a locked OS thread, which it leaves locked, for
 // the tender's lifetime: it forks the tender, sends the outcome on startc,
 // copies its output to con and sends its exit on exited.
-func superviseTender(spec *plan.Spec, con *console, lg *log.Logger, startc chan<- started, exited chan plan.Exit) {
+func superviseTender(spec *datadir.Spec, con *console, lg *log.Logger, startc chan<- started, exited chan datadir.Exit) {
 	t, cmd, r, err := forkTender(spec, exited)
 	startc <- started{t, err}
 	if err != nil {
@@ -151,7 +150,7 @@ func superviseTender(spec *plan.Spec, con *console, lg *log.Logger, startc chan<
 // forkTender starts the tender on the calling (locked) thread: pinned to
 // spec.CPUs, stdin /dev/null, stdout and stderr on one pipe whose reading
 // end it returns.
-func forkTender(spec *plan.Spec, exited <-chan plan.Exit) (*tender, *exec.Cmd, *os.File, error) {
+func forkTender(spec *datadir.Spec, exited <-chan datadir.Exit) (*tender, *exec.Cmd, *os.File, error) {
 	if len(spec.CPUs) > 0 {
 		if err := setAffinity(spec.CPUs); err != nil {
 			return nil, nil, nil, fmt.Errorf("start tender: %w", err)
@@ -188,9 +187,9 @@ func forkTender(spec *plan.Spec, exited <-chan plan.Exit) (*tender, *exec.Cmd, *
 	return t, cmd, r, nil
 }
 
-// exitOf turns a wait's outcome into a plan.Exit.
-func exitOf(ps *os.ProcessState, at time.Time) plan.Exit {
-	e := plan.Exit{At: at.UTC()}
+// exitOf turns a wait's outcome into a datadir.Exit.
+func exitOf(ps *os.ProcessState, at time.Time) datadir.Exit {
+	e := datadir.Exit{At: at.UTC()}
 	if ps == nil {
 		// Wait failed without a status: record it as a failure.
 		code := -1

@@ -1,18 +1,14 @@
 package shim
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
-	"os"
 	"strings"
 	"time"
 
-	"github.com/roostd/roost/plan"
-	"github.com/roostd/roost/platform"
+	"github.com/roostd/roost/platform/datadir"
 )
 
 // tailCount is how many lines of console.log or shim.log an error shows.
@@ -23,8 +19,8 @@ const tailCount = 5
 // console. errors.Is(err, ErrEnded) holds for it.
 type EndError struct {
 	Name  string
-	State plan.State // the shim's state then; "" if the shim itself died
-	Exit  *plan.Exit // how the tender ended, if it did
+	State datadir.State // the shim's state then; "" if the shim itself died
+	Exit  *datadir.Exit // how the tender ended, if it did
 	// Reason says it for people: "tender exited with code 1".
 	Reason string
 	// Log names the file Tail comes from: "console" (console.log), or
@@ -36,7 +32,7 @@ type EndError struct {
 func (e *EndError) Error() string { return e.Reason + tailText(e.Log, e.Tail) }
 
 // EndState is the shim's state when the tender ended.
-func (e *EndError) EndState() plan.State { return e.State }
+func (e *EndError) EndState() datadir.State { return e.State }
 
 // Unwrap makes errors.Is(err, ErrEnded) hold.
 func (e *EndError) Unwrap() error { return ErrEnded }
@@ -53,7 +49,7 @@ func (e *EndError) Unwrap() error { return ErrEnded }
 // The status is the current shim's only if its shim_pid is the pid in
 // shim.lock, so that a status.json left by an earlier shim is never taken
 // for the outcome of the one just started.
-func WaitRunning(ctx context.Context, dbdir platform.DBDir, name string, window time.Duration) error {
+func WaitRunning(ctx context.Context, dbdir datadir.Dir, name string, window time.Duration) error {
 	type tenderID struct {
 		pid   int
 		start uint64
@@ -72,7 +68,7 @@ func WaitRunning(ctx context.Context, dbdir platform.DBDir, name string, window 
 	for {
 		// The lock first: a shim writes its last status before it
 		// releases the lock, so a released lock means a final status.
-		held, lockPID, err := probeLock(dbdir.ShimLock(name))
+		held, lockPID, err := probeLock(dbdir, dbdir.ShimLock(name))
 		if err != nil {
 			return fmt.Errorf("wait for %s: %w", name, err)
 		}
@@ -82,7 +78,7 @@ func WaitRunning(ctx context.Context, dbdir platform.DBDir, name string, window 
 		}
 		current := st != nil && lockPID != 0 && st.ShimPID == lockPID
 		switch {
-		case current && st.State != plan.StateStarting && st.State != plan.StateRunning:
+		case current && st.State != datadir.StateStarting && st.State != datadir.StateRunning:
 			return endError(dbdir, name, st)
 		case !held && lockPID == 0:
 			return fmt.Errorf("wait for %s: %w", name, ErrNotRunning)
@@ -93,9 +89,9 @@ func WaitRunning(ctx context.Context, dbdir platform.DBDir, name string, window 
 				Name:   name,
 				Reason: fmt.Sprintf("shim pid %d exited before its tender was running for %s", lockPID, window),
 				Log:    "shim.log",
-				Tail:   tailLines(dbdir.ShimLog(name), tailCount),
+				Tail:   dbdir.TailLines(dbdir.ShimLog(name), tailCount),
 			}
-		case current && st.State == plan.StateRunning:
+		case current && st.State == datadir.StateRunning:
 			id := tenderID{st.TenderPID, st.TenderStart}
 			if seen.pid != 0 && id != seen {
 				e := endError(dbdir, name, st)
@@ -129,74 +125,20 @@ const (
 )
 
 // endError describes the end of the tender that st records.
-func endError(dbdir platform.DBDir, name string, st *plan.Status) *EndError {
-	e := &EndError{Name: name, State: st.State, Exit: st.LastExit, Log: "console", Tail: consoleTail(dbdir, name)}
+func endError(dbdir datadir.Dir, name string, st *datadir.Status) *EndError {
+	e := &EndError{Name: name, State: st.State, Exit: st.LastExit, Log: "console", Tail: dbdir.ConsoleTail(name, tailCount)}
 	switch {
-	case st.State == plan.StateStopping || st.State == plan.StateStopped:
+	case st.State == datadir.StateStopping || st.State == datadir.StateStopped:
 		e.Reason = "tender was stopped"
-	case st.State == plan.StateFailed && st.LastExit == nil && st.Message != "":
+	case st.State == datadir.StateFailed && st.LastExit == nil && st.Message != "":
 		e.Reason = st.Message // "start tender: fork/exec ...", it never ran
 	default:
 		e.Reason = "tender " + describeExit(st.LastExit)
 	}
-	if st.State == plan.StateBackoff {
+	if st.State == datadir.StateBackoff {
 		e.Reason += " (restarting)"
 	}
 	return e
-}
-
-// consoleTail returns the last lines of the unikernel's console, from
-// console.log.1 too when console.log was just rotated, without their
-// timestamps.
-func consoleTail(dbdir platform.DBDir, name string) []string {
-	lines := tailLines(dbdir.Console(name), tailCount)
-	if len(lines) < tailCount {
-		lines = append(tailLines(dbdir.ConsoleRotated(name), tailCount-len(lines)), lines...)
-	}
-	for i, l := range lines {
-		lines[i] = stripStamp(l)
-	}
-	return lines
-}
-
-// stripStamp removes a console line's timestamp.
-func stripStamp(line string) string {
-	n := len(stampLayout)
-	if len(line) > n && line[n] == ' ' {
-		if _, err := time.Parse(stampLayout, line[:n]); err == nil {
-			return line[n+1:]
-		}
-	}
-	return line
-}
-
-// tailLines returns the last n lines of the file at path; none if it
-// cannot be read.
-func tailLines(path string, n int) []string {
-	const chunk = 16 << 10
-	f, err := platform.OpenNoFollow(path, os.O_RDONLY, 0)
-	if err != nil {
-		return nil
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil
-	}
-	off := max(fi.Size()-chunk, 0)
-	b, err := io.ReadAll(io.NewSectionReader(f, off, chunk))
-	if err != nil {
-		return nil
-	}
-	b = bytes.TrimRight(b, "\n")
-	if len(b) == 0 {
-		return nil
-	}
-	lines := strings.Split(string(b), "\n")
-	if off > 0 && len(lines) > 1 {
-		lines = lines[1:] // the first one is cut
-	}
-	return lines[max(len(lines)-n, 0):]
 }
 
 // tailText renders log lines for an error message.

@@ -1,6 +1,7 @@
 package solo5
 
 import (
+	"fmt"
 	"strconv"
 )
 
@@ -52,4 +53,11 @@ func (l Launch) Argv() []string {
 	}
 	argv = append(argv, "--", l.Image)
 	return append(argv, l.Args...)
+}
+
+// TenderNames returns the file names a tender for target t and ABI version
+// abi may have, most specific first: solo5-hvt.2, solo5-hvt.
+func TenderNames(t Target, abi uint32) []string {
+	base := "solo5-" + t.String()
+	return []string{fmt.Sprintf("%s.%d", base, abi), base}
 }

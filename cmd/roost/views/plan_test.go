@@ -42,7 +42,7 @@ func host() *plan.Observed {
 }
 
 func running(o *plan.Observed, u plan.Unikernel) {
-	s := plan.NewSpec(&u, tender, "/var/lib/roost")
+	s := plan.NewSpec(&u, tender)
 	o.Unikernels[u.Name] = plan.ObservedUnikernel{Name: u.Name, Spec: s, ShimAlive: true, TenderAlive: true,
 		Status: &plan.Status{State: plan.StateRunning, ShimPID: 41, TenderPID: 42, BootID: "boot"}}
 	for _, n := range s.Nets {
@@ -101,7 +101,6 @@ func TestWritePlan(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			in := tt.in()
-			in.DBDir = "/var/lib/roost"
 			jp := planjson.FromPlan(plan.Make(in))
 			jp.ConfigFingerprint, jp.HostFingerprint = "config-fingerprint", "host-fingerprint"
 			var text bytes.Buffer

@@ -1,4 +1,4 @@
-package solo5
+package platform
 
 import (
 	"bytes"
@@ -13,12 +13,15 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/roostd/roost/platform/datadir"
+	"github.com/roostd/roost/platform/solo5"
 )
 
 // Tender is a Solo5 tender binary on the host.
 type Tender struct {
 	Path       string
-	Target     Target
+	Target     solo5.Target
 	ABIVersion uint32
 	// Version is the first line the tender printed for --version, for
 	// example "solo5-hvt tender, version v0.9.0".
@@ -28,13 +31,6 @@ type Tender struct {
 // ErrNoTender means no tender for an image's target and ABI version exists
 // in the searched directories.
 var ErrNoTender = errors.New("no Solo5 tender found")
-
-// TenderNames returns the file names a tender for target t and ABI version
-// abi may have, most specific first: solo5-hvt.2, solo5-hvt.
-func TenderNames(t Target, abi uint32) []string {
-	base := "solo5-" + t.String()
-	return []string{fmt.Sprintf("%s.%d", base, abi), base}
-}
 
 var abiLine = regexp.MustCompile(`(?m)^ABI version (\d+)\s*$`)
 
@@ -64,7 +60,7 @@ func QueryTender(ctx context.Context, path string) (*Tender, error) {
 	if i := strings.IndexByte(name, '.'); i >= 0 {
 		name = name[:i]
 	}
-	t.Target, _ = ParseTarget(name)
+	t.Target, _ = solo5.ParseTarget(name)
 	return t, nil
 }
 
@@ -73,9 +69,10 @@ func firstLine(s string) string {
 	return s
 }
 
-// Finder finds tenders and remembers what each binary said, so that a plan
-// of a hundred unikernels runs each tender's --version once.
-type Finder struct {
+// TenderFinder finds tenders and remembers what each binary said, so that a plan
+// of a hundred unikernels runs each tender's --version once. Tender lookup
+// runs binaries, so it lives here rather than in the pure solo5 leaf.
+type TenderFinder struct {
 	// Dirs are searched in order; PATH is searched after them.
 	Dirs []string
 	// NoPath leaves PATH out of the search.
@@ -93,7 +90,7 @@ type cachedTender struct {
 }
 
 // Searched returns the directories f searches, in order.
-func (f *Finder) Searched() []string {
+func (f *TenderFinder) Searched() []string {
 	dirs := append([]string(nil), f.Dirs...)
 	if !f.NoPath {
 		dirs = append(dirs, filepath.SplitList(os.Getenv("PATH"))...)
@@ -105,13 +102,13 @@ func (f *Finder) Searched() []string {
 // in each searched directory, solo5-<target>.<abi> and then solo5-<target>.
 // When none does, the error wraps ErrNoTender and names what was found
 // with another ABI version.
-func (f *Finder) Find(ctx context.Context, t Target, abi uint32) (*Tender, error) {
+func (f *TenderFinder) Find(ctx context.Context, t solo5.Target, abi uint32) (*Tender, error) {
 	var mismatched []string
 	for _, dir := range f.Searched() {
 		if dir == "" {
 			continue
 		}
-		for _, name := range TenderNames(t, abi) {
+		for _, name := range solo5.TenderNames(t, abi) {
 			p := filepath.Join(dir, name)
 			fi, err := os.Stat(p)
 			if err != nil || !fi.Mode().IsRegular() || fi.Mode().Perm()&0o111 == 0 {
@@ -142,10 +139,10 @@ func (f *Finder) Find(ctx context.Context, t Target, abi uint32) (*Tender, error
 		where = strings.Join(f.Dirs, ", ")
 	}
 	return nil, fmt.Errorf("%w: no %s speaking ABI version %d in %s%s", ErrNoTender,
-		strings.Join(TenderNames(t, abi), " or "), abi, where, also)
+		strings.Join(solo5.TenderNames(t, abi), " or "), abi, where, also)
 }
 
-func (f *Finder) query(ctx context.Context, p string, fi os.FileInfo) (*Tender, error) {
+func (f *TenderFinder) query(ctx context.Context, p string, fi os.FileInfo) (*Tender, error) {
 	f.mu.Lock()
 	c, ok := f.cache[p]
 	f.mu.Unlock()
@@ -168,4 +165,10 @@ func (f *Finder) query(ctx context.Context, p string, fi os.FileInfo) (*Tender, 
 	}
 	c2 := *t
 	return &c2, nil
+}
+
+// NewTenderFinder returns the finder of roost's tender search path: the
+// configuration's tender directories, then the data directory, then $PATH.
+func NewTenderFinder(configured []string, dbdir datadir.Dir) *TenderFinder {
+	return &TenderFinder{Dirs: append(append([]string(nil), configured...), string(dbdir))}
 }

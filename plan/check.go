@@ -1,0 +1,101 @@
+package plan
+
+import (
+	"strconv"
+	"strings"
+)
+
+// checkHost runs the checks that need the host: tenders, bridges, CPUs,
+// memory, disk.
+func (m *maker) checkHost() {
+	declared := map[string]bool{}
+	for _, b := range m.d.Bridges {
+		declared[b.Name] = true
+	}
+	cpus := map[int]bool{}
+	for _, c := range m.o.Host.CPUs {
+		cpus[c] = true
+	}
+	var totalMem int64
+	tooBig := false
+	for _, u := range m.d.Unikernels {
+		addr := KindUnikernel + "." + u.Name
+		if t, ok := m.o.Tenders[TenderKey(u.Image.Target, u.Image.ABIVersion)]; !ok || t.Err != "" {
+			msg := "no tender was looked up"
+			if ok {
+				msg = t.Err
+			}
+			m.problem(u.Pos, addr, "%s", msg)
+		}
+		for _, n := range u.Nets {
+			if !declared[n.Bridge] {
+				if _, ok := m.o.Bridges[n.Bridge]; !ok {
+					m.problem(u.Pos, addr, "net %q: bridge %q is neither declared nor present on the host; declare it with bridge %q {} or create it", n.Device, n.Bridge, n.Bridge)
+				}
+			}
+		}
+		for _, c := range u.CPUs {
+			if !cpus[c] {
+				m.problem(u.Pos, addr, "cpu %d does not exist on this host (online: %s)", c, cpuList(m.o.Host.CPUs))
+			}
+		}
+		if m.o.Host.MemoryMiB > 0 && int64(u.MemoryMiB) > m.o.Host.MemoryMiB {
+			m.problem(u.Pos, addr, "memory %d MiB exceeds the host's %d MiB", u.MemoryMiB, m.o.Host.MemoryMiB)
+			tooBig = true
+		}
+		totalMem += int64(u.MemoryMiB)
+	}
+	if m.o.Host.MemoryMiB > 0 && totalMem > m.o.Host.MemoryMiB && !tooBig {
+		m.problem(Pos{}, "host", "the unikernels declare %d MiB of memory in all; the host has %d MiB", totalMem, m.o.Host.MemoryMiB)
+	}
+	var growMiB int64
+	for _, b := range m.d.Blocks {
+		have := m.o.Blocks[b.Name].SizeBytes
+		if grow := b.SizeMiB<<20 - have; grow > 0 {
+			growMiB += (grow + 1<<20 - 1) >> 20
+		}
+	}
+	if growMiB > 0 && growMiB > m.o.Host.DiskFreeMiB {
+		m.problem(Pos{}, "host", "the blocks need %d MiB more on the data directory's file system, which has %d MiB free", growMiB, m.o.Host.DiskFreeMiB)
+	}
+}
+
+func cpuList(cpus []int) string {
+	s := make([]string, len(cpus))
+	for i, c := range cpus {
+		s[i] = strconv.Itoa(c)
+	}
+	return strings.Join(s, ",")
+}
+
+// checkNames reports -replace and -target names that name nothing: a typo
+// must not pass for "no changes".
+func (m *maker) checkNames() {
+	unikernels := map[string]bool{}
+	for _, u := range m.d.Unikernels {
+		unikernels[u.Name] = true
+	}
+	for _, r := range m.in.Replace {
+		if name := strings.TrimPrefix(r, KindUnikernel+"."); !unikernels[name] {
+			m.problem(Pos{}, "-replace", "no declared unikernel %q to replace", r)
+		}
+	}
+	known := map[string]bool{}
+	for name := range unikernels {
+		known[name], known[KindUnikernel+"."+name] = true, true
+	}
+	for _, b := range m.d.Bridges {
+		known[b.Name], known[KindBridge+"."+b.Name] = true, true
+	}
+	for _, b := range m.d.Blocks {
+		known[b.Name], known[KindBlock+"."+b.Name] = true, true
+	}
+	for _, c := range m.p.Changes {
+		known[c.Name], known[c.Address()] = true, true
+	}
+	for _, t := range m.in.Targets {
+		if !known[t] {
+			m.problem(Pos{}, "-target", "%q names no resource of the configuration or the host", t)
+		}
+	}
+}

@@ -1,0 +1,112 @@
+package plan
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// The fields of a unikernel's spec as plan text shows them: diffing
+// compares these renderings, so that what differs is what the plan says.
+
+// specField is one field of a spec as the plan shows it.
+type specField struct {
+	name   string
+	text   func(*Spec) string
+	forces bool // the tender sees it: a change replaces the unikernel
+}
+
+var specFieldList = []specField{
+	{"image", imageText, true},
+	{"tender", tenderText, true},
+	{"memory", func(s *Spec) string { return strconv.Itoa(s.MemoryMiB) + " MiB" }, true},
+	{"cpus", func(s *Spec) string { return intsText(s.CPUs) }, true},
+	{"argv", func(s *Spec) string { return quoteList(s.Argv) }, true},
+	{"nets", func(s *Spec) string { return netsText(s.Nets) }, true},
+	{"blocks", func(s *Spec) string { return blocksText(s.Blocks) }, true},
+	{"restart", func(s *Spec) string { return restartText(s.Restart) }, false},
+	{"stop_timeout", func(s *Spec) string { return s.StopTimeout.String() }, false},
+	{"depends_on", func(s *Spec) string { return quoteList(s.DependsOn) }, false},
+}
+
+// specFields lists what differs between the applied unikernel ou (nil:
+// none) and the spec b; fields the tender sees force a replacement.
+func specFields(ou *ObservedUnikernel, b *Spec) []Field {
+	var fields []Field
+	for _, f := range specFieldList {
+		after := f.text(b)
+		if ou == nil {
+			if after != "" && after != "[]" {
+				fields = append(fields, Field{Name: f.name, After: after})
+			}
+			continue
+		}
+		if before := f.text(ou.Spec); before != after {
+			fields = append(fields, Field{Name: f.name, Before: before, After: after, ForcesReplacement: f.forces})
+		}
+	}
+	if ou != nil && !slices.Equal(ou.Command, ou.CommandNow) && !slices.ContainsFunc(fields, func(f Field) bool { return f.ForcesReplacement }) {
+		// Something the tender sees that the fields above do not show,
+		// such as the data directory having moved.
+		fields = append(fields, Field{Name: "command", Before: quoteList(ou.Command), After: quoteList(ou.CommandNow), ForcesReplacement: true})
+	}
+	return fields
+}
+
+// tenderText is the tender's path and version: an upgrade in place is a
+// new tender too.
+func tenderText(s *Spec) string {
+	if s.TenderVersion == "" {
+		return s.Tender
+	}
+	return s.Tender + " (" + s.TenderVersion + ")"
+}
+
+func imageText(s *Spec) string {
+	d := s.ImageSHA256
+	if len(d) > 12 {
+		d = d[:12]
+	}
+	return fmt.Sprintf("%s (sha256 %s, %s ABI %d)", s.Image, d, s.Target, s.ABIVersion)
+}
+
+func intsText(v []int) string {
+	s := make([]string, len(v))
+	for i, n := range v {
+		s[i] = strconv.Itoa(n)
+	}
+	return "[" + strings.Join(s, ", ") + "]"
+}
+
+func quoteList(v []string) string {
+	s := make([]string, len(v))
+	for i, e := range v {
+		s[i] = strconv.Quote(e)
+	}
+	return "[" + strings.Join(s, ", ") + "]"
+}
+
+func netsText(ns []SpecNet) string {
+	s := make([]string, len(ns))
+	for i, n := range ns {
+		s[i] = fmt.Sprintf("%s: bridge %s, mac %s, tap %s", n.Device, n.Bridge, n.MAC, n.Tap)
+	}
+	return "[" + strings.Join(s, "; ") + "]"
+}
+
+func blocksText(bs []SpecBlock) string {
+	s := make([]string, len(bs))
+	for i, b := range bs {
+		s[i] = fmt.Sprintf("%s: block %s, %d MiB, sector %d", b.Device, b.Block, b.SizeMiB, b.SectorSize)
+	}
+	return "[" + strings.Join(s, "; ") + "]"
+}
+
+func restartText(r Restart) string {
+	s := fmt.Sprintf("policy %s, backoff %s, max_backoff %s", r.Policy, r.Backoff, r.MaxBackoff)
+	if len(r.ExitCodes) > 0 {
+		s += ", exit_codes " + intsText(r.ExitCodes)
+	}
+	return s
+}

@@ -1,0 +1,78 @@
+package plan
+
+import (
+	"fmt"
+	"sort"
+)
+
+// Input is everything Make needs.
+type Input struct {
+	Desired  *Desired
+	Observed *Observed
+	// Targets limits the plan to these resources ("web", or
+	// "unikernel.web") and what they depend on. Empty: everything.
+	Targets []string
+	// Replace lists unikernels to replace (or start again) even if
+	// nothing changed.
+	Replace []string
+	// AllowDataLoss permits shrinking and deleting blocks.
+	AllowDataLoss bool
+	// Destroy plans the removal of everything roost owns (Desired is
+	// ignored); blocks are kept unless AllowDataLoss.
+	Destroy bool
+}
+
+// Make compares in.Desired with in.Observed and returns the plan. Host
+// checks that fail are Problems of the plan, not errors: the caller shows
+// them all and applies nothing.
+func Make(in Input) *Plan {
+	d := in.Desired
+	if d == nil || in.Destroy {
+		d = &Desired{}
+	}
+	o := in.Observed
+	m := &maker{in: in, d: d, o: o, p: &Plan{Destroy: in.Destroy}}
+	m.p.ConfigFingerprint = ConfigFingerprint(d)
+	m.p.HostFingerprint = HostFingerprint(o)
+	if !in.Destroy {
+		m.checkHost()
+	}
+	m.bridges()
+	m.blocks()
+	m.unikernels()
+	m.taps()
+	m.checkNames()
+	if len(in.Targets) > 0 {
+		m.target()
+	}
+	m.p.sort()
+	return m.p
+}
+
+type maker struct {
+	in Input
+	d  *Desired
+	o  *Observed
+	p  *Plan
+}
+
+func (m *maker) problem(pos Pos, resource, format string, args ...any) {
+	m.p.Problems = append(m.p.Problems, Problem{Pos: pos, Resource: resource, Message: fmt.Sprintf(format, args...)})
+}
+
+// goneReason is why something on the host is deleted.
+func (m *maker) goneReason() string {
+	if m.in.Destroy {
+		return "roost destroy"
+	}
+	return "not in the configuration"
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,84 @@
+package datadir
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+)
+
+// MaxJSON is the largest JSON file of the data directory that roost reads:
+// spec.json and status.json are a few KiB; a larger one was not written by
+// roost and is refused rather than read into memory.
+const MaxJSON = 4 << 20
+
+// ErrTooLarge is returned for a file larger than what its reader accepts.
+var ErrTooLarge = errors.New("file too large")
+
+// Open opens path, which must lie beneath d, resolving every element of
+// it beneath d without following a symbolic link (openat2's
+// RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS, or a walk of O_NOFOLLOW directory
+// descriptors where openat2 is missing). O_CLOEXEC is added to flag. A
+// link anywhere on the way is an error wrapping ErrSymlink.
+func (d Dir) Open(path string, flag int, perm os.FileMode) (*os.File, error) {
+	rel, err := d.rel(path)
+	if err != nil {
+		return nil, err
+	}
+	fd, err := openBeneath(string(d), rel, flag, uint32(perm.Perm()))
+	if err != nil {
+		return nil, &os.PathError{Op: "open", Path: path, Err: err}
+	}
+	return os.NewFile(uintptr(fd), path), nil
+}
+
+// ReadFile reads the file at path beneath d, as Open finds it, up to max
+// bytes; a larger file is an error wrapping ErrTooLarge.
+func (d Dir) ReadFile(path string, max int64) ([]byte, error) {
+	f, err := d.Open(path, os.O_RDONLY, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return nil, &os.PathError{Op: "read", Path: path, Err: err}
+	}
+	if int64(len(b)) > max {
+		return nil, &os.PathError{Op: "read", Path: path, Err: fmt.Errorf("%w: over %d bytes", ErrTooLarge, max)}
+	}
+	return b, nil
+}
+
+// ReadJSON decodes the JSON file at path beneath d into v. A file that is
+// not valid JSON is an *os.PathError with Op "parse".
+func (d Dir) ReadJSON(path string, v any) error {
+	b, err := d.ReadFile(path, MaxJSON)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return &os.PathError{Op: "parse", Path: path, Err: err}
+	}
+	return nil
+}
+
+// WriteJSON writes v as indented JSON to path beneath d atomically: a
+// temporary file in the same directory, fsync, rename, mode 0600. The
+// directory is reached as Open reaches files, and the rename replaces a
+// symbolic link at path rather than following it.
+func (d Dir) WriteJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", path, err)
+	}
+	rel, err := d.rel(path)
+	if err != nil {
+		return err
+	}
+	if err := writeBeneath(string(d), rel, append(b, '\n')); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}

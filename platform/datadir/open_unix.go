@@ -1,0 +1,127 @@
+//go:build unix
+
+package datadir
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// openBeneath opens rel (relative, cleaned) beneath the directory root
+// without following symbolic links, and returns the descriptor.
+func openBeneath(root, rel string, flag int, perm uint32) (int, error) {
+	rootfd, err := unix.Open(root, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return -1, err
+	}
+	defer unix.Close(rootfd)
+	return openat(rootfd, rel, flag, perm)
+}
+
+// openat opens rel beneath dirfd without following symbolic links: with
+// openat2 where the kernel has it, else by walking the directories one
+// O_NOFOLLOW descriptor at a time.
+func openat(dirfd int, rel string, flag int, perm uint32) (int, error) {
+	fd, err := openat2(dirfd, rel, flag|unix.O_CLOEXEC, perm)
+	if !errors.Is(err, errors.ErrUnsupported) {
+		return fd, symlinkError(err)
+	}
+	parts := strings.Split(rel, string(filepath.Separator))
+	cur := dirfd
+	defer func() {
+		if cur != dirfd {
+			unix.Close(cur)
+		}
+	}()
+	for _, p := range parts[:len(parts)-1] {
+		if p == "" || p == "." || p == ".." {
+			return -1, fmt.Errorf("path element %q: %w", p, ErrOutside)
+		}
+		next, err := unix.Openat(cur, p, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return -1, symlinkError(err)
+		}
+		if cur != dirfd {
+			unix.Close(cur)
+		}
+		cur = next
+	}
+	last := parts[len(parts)-1]
+	if last == "" || last == "." || last == ".." {
+		return -1, fmt.Errorf("path element %q: %w", last, ErrOutside)
+	}
+	fd, err = unix.Openat(cur, last, flag|unix.O_NOFOLLOW|unix.O_CLOEXEC, perm)
+	return fd, symlinkError(err)
+}
+
+// symlinkError turns the errors that a refused link gives (ELOOP from
+// O_NOFOLLOW and RESOLVE_NO_SYMLINKS, ENOTDIR from O_DIRECTORY on a link
+// to a directory, EXDEV from RESOLVE_BENEATH) into ErrSymlink.
+func symlinkError(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, unix.ELOOP), errors.Is(err, unix.EXDEV):
+		return fmt.Errorf("%w (%w)", ErrSymlink, err)
+	}
+	return err
+}
+
+// writeBeneath writes b to rel beneath root atomically.
+func writeBeneath(root, rel string, b []byte) error {
+	dir, base := filepath.Split(rel)
+	var dirfd int
+	var err error
+	if dir == "" {
+		dirfd, err = unix.Open(root, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	} else {
+		dirfd, err = openBeneath(root, filepath.Clean(dir), unix.O_RDONLY|unix.O_DIRECTORY, 0)
+	}
+	if err != nil {
+		return err
+	}
+	defer unix.Close(dirfd)
+	tmp := TempPrefix + base + "." + strconv.FormatUint(rand.Uint64(), 36)
+	fd, err := unix.Openat(dirfd, tmp, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
+	if err != nil {
+		return err
+	}
+	werr := writeAll(fd, b)
+	if werr == nil {
+		werr = unix.Fsync(fd)
+	}
+	if err := unix.Close(fd); werr == nil {
+		werr = err
+	}
+	if werr == nil {
+		werr = unix.Renameat(dirfd, tmp, dirfd, base)
+	}
+	if werr != nil {
+		unix.Unlinkat(dirfd, tmp, 0)
+	}
+	return werr
+}
+
+// TempPrefix starts the name of a temporary file that WriteJSON renames
+// into place; one left by a killed writer can be told by it.
+const TempPrefix = ".tmp-"
+
+func writeAll(fd int, b []byte) error {
+	for len(b) > 0 {
+		n, err := unix.Write(fd, b)
+		if errors.Is(err, unix.EINTR) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		b = b[n:]
+	}
+	return nil
+}

@@ -1,0 +1,30 @@
+//go:build !linux
+
+package proc
+
+import (
+	"errors"
+	"fmt"
+)
+
+// The kernel's view of processes is read from Linux's /proc; other
+// systems have no implementation yet.
+
+// BootID is unknown here.
+func BootID() (string, error) {
+	return "", fmt.Errorf("read boot id: %w", errors.ErrUnsupported)
+}
+
+// ReadStat is implemented on Linux only.
+func ReadStat(pid int) (Stat, error) {
+	return Stat{}, fmt.Errorf("stat of process %d: %w", pid, errors.ErrUnsupported)
+}
+
+// StartTime is implemented on Linux only: without it a pid is never
+// trusted for signals.
+func StartTime(pid int) (uint64, error) {
+	return 0, fmt.Errorf("start time of process %d: %w", pid, errors.ErrUnsupported)
+}
+
+// Alive cannot tell a pid's start time here, so it never vouches for one.
+func Alive(pid int, start uint64) bool { return false }

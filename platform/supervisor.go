@@ -1,0 +1,42 @@
+package platform
+
+import (
+	"context"
+	"time"
+
+	"github.com/roostd/roost/platform/datadir"
+	"github.com/roostd/roost/platform/shim"
+)
+
+// supervisor is what a Host asks of the shims: start one, wait for its
+// tender, stop it, have it reload its spec, and tell whether one lives.
+// A Host uses package shim (shimPackage); the interface exists only so
+// that host_test.go can record the calls with a fake.
+type supervisor interface {
+	Spawn(ctx context.Context, command []string, dbdir datadir.Dir, name string) (wait func(context.Context) (pid int, err error), err error)
+	WaitRunning(ctx context.Context, dbdir datadir.Dir, name string, window time.Duration) error
+	Stop(ctx context.Context, dbdir datadir.Dir, name string, timeout time.Duration) error
+	Reload(dbdir datadir.Dir, name string) error
+	Alive(dbdir datadir.Dir, name string) (alive bool, pid int, err error)
+}
+
+// shimPackage is the supervisor of package shim.
+type shimPackage struct{}
+
+func (shimPackage) Spawn(ctx context.Context, command []string, dbdir datadir.Dir, name string) (func(context.Context) (int, error), error) {
+	return shim.Spawn(ctx, command, dbdir, name)
+}
+
+func (shimPackage) WaitRunning(ctx context.Context, dbdir datadir.Dir, name string, window time.Duration) error {
+	return shim.WaitRunning(ctx, dbdir, name, window)
+}
+
+func (shimPackage) Stop(ctx context.Context, dbdir datadir.Dir, name string, timeout time.Duration) error {
+	return shim.Stop(ctx, dbdir, name, timeout)
+}
+
+func (shimPackage) Reload(dbdir datadir.Dir, name string) error { return shim.Reload(dbdir, name) }
+
+func (shimPackage) Alive(dbdir datadir.Dir, name string) (bool, int, error) {
+	return shim.Alive(dbdir, name)
+}
