@@ -14,6 +14,7 @@ import (
 	"github.com/roostd/roost/cmd/roost/views"
 	"github.com/roostd/roost/config"
 	"github.com/roostd/roost/plan"
+	"github.com/roostd/roost/plan/planfile"
 	"github.com/roostd/roost/plan/planjson"
 )
 
@@ -40,9 +41,9 @@ func runApply(ctx context.Context, g *globals, args []string) error {
 	if err != nil {
 		return err
 	}
-	var saved *savedPlan
+	var saved *planfile.File
 	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
-		if saved, err = readSavedPlan(dir); err != nil {
+		if saved, err = planfile.Read(dir); err != nil {
 			return err
 		}
 		dir = saved.Dir
@@ -77,7 +78,7 @@ func (ao *applyOptions) register(fs interface {
 }
 
 // applyPlan takes the lock, plans, asks, and applies.
-func (s *session) applyPlan(ctx context.Context, po *planOptions, ao *applyOptions, saved *savedPlan, destroy bool) error {
+func (s *session) applyPlan(ctx context.Context, po *planOptions, ao *applyOptions, saved *planfile.File, destroy bool) error {
 	g := s.g
 	unlock, err := s.lock(ctx, true, po.lockTimeout)
 	if err != nil {
@@ -98,7 +99,7 @@ func (s *session) applyPlan(ctx context.Context, po *planOptions, ao *applyOptio
 		return fmt.Errorf("the host cannot run this configuration: %d problem%s; nothing was changed", len(p.Problems), plural(len(p.Problems)))
 	}
 	if saved != nil {
-		if err := checkFresh(saved, p); err != nil {
+		if err := saved.CheckFresh(p); err != nil {
 			return err
 		}
 	}
