@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"text/tabwriter"
 
-	"github.com/roostd/roost/cmd/roost/views"
+	"github.com/roostd/roost/plan/planjson"
 	"github.com/roostd/roost/platform/solo5"
 )
 
@@ -53,7 +53,7 @@ func runInspect(ctx context.Context, g *globals, args []string) error {
 		return err
 	}
 	out := inspectJSON{
-		FormatVersion: views.FormatVersion,
+		FormatVersion: planjson.FormatVersion,
 		Path:          img.Path,
 		Size:          img.Size,
 		SHA256:        img.SHA256,

@@ -10,9 +10,9 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/roostd/roost/cmd/roost/views"
 	"github.com/roostd/roost/config"
 	"github.com/roostd/roost/plan"
+	"github.com/roostd/roost/plan/planjson"
 	"github.com/roostd/roost/platform"
 )
 
@@ -82,7 +82,7 @@ func runStatus(ctx context.Context, g *globals, args []string) error {
 	if err != nil {
 		return fmt.Errorf("observe host: %w", err)
 	}
-	out := statusJSON{FormatVersion: views.FormatVersion, DBDir: string(s.dbdir), Unikernels: []unikernelJSON{}}
+	out := statusJSON{FormatVersion: planjson.FormatVersion, DBDir: string(s.dbdir), Unikernels: []unikernelJSON{}}
 	var prov provenance
 	if platform.ReadJSON(provenanceFile(s.dbdir), &prov) == nil {
 		out.Applied = &prov

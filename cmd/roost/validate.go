@@ -8,6 +8,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/roostd/roost/cmd/roost/views"
 	"github.com/roostd/roost/config"
+	"github.com/roostd/roost/plan/planjson"
 	"github.com/roostd/roost/platform/solo5"
 )
 
@@ -43,7 +44,7 @@ func runValidate(ctx context.Context, g *globals, args []string) error {
 	nerr := len(diags.Errs())
 	if *jsonOut {
 		out := validateJSON{
-			FormatVersion: views.FormatVersion,
+			FormatVersion: planjson.FormatVersion,
 			Valid:         nerr == 0,
 			ErrorCount:    nerr,
 			WarningCount:  len(diags) - nerr,

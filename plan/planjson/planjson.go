@@ -7,7 +7,10 @@ import (
 	"github.com/roostd/roost/plan"
 )
 
-// FormatVersion changes on every incompatible change of these structs.
+// FormatVersion is the format_version of every JSON document roost
+// writes: plans, saved plan files, the -json output of every command and
+// watch's JSON lines. It changes on every incompatible change of any of
+// them.
 const FormatVersion = "1"
 
 // Plan is a plan. Consumers may rely on every field documented here; new
