@@ -242,12 +242,7 @@ func (m *maker) blocks() {
 	}
 }
 
-func mib(bytes int64) string {
-	if bytes%(1<<20) == 0 {
-		return fmt.Sprintf("%d MiB", bytes>>20)
-	}
-	return fmt.Sprintf("%.2f MiB", float64(bytes)/(1<<20))
-}
+func mib(bytes int64) string { return MiBText(bytes, 2) }
 
 // NewSpec is the spec a desired unikernel is applied with, given its
 // tender and the data directory.
