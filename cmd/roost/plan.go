@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"time"
@@ -49,7 +48,7 @@ func runPlan(ctx context.Context, g *globals, args []string) error {
 	}
 	jp := planjson.FromPlan(p)
 	if *jsonOut {
-		if err := writeJSON(g.stdout, jp); err != nil {
+		if err := views.WriteJSON(g.stdout, jp); err != nil {
 			return err
 		}
 	} else {
@@ -93,10 +92,4 @@ func absPaths(ps []string) []string {
 		out = append(out, absDir(p))
 	}
 	return out
-}
-
-func writeJSON(w interface{ Write([]byte) (int, error) }, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }

@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/roostd/roost/cmd/roost/views"
 	"github.com/roostd/roost/config"
 	"github.com/roostd/roost/plan"
 	"github.com/roostd/roost/plan/planjson"
@@ -101,7 +102,7 @@ func runStatus(ctx context.Context, g *globals, args []string) error {
 		out.Unikernels = append(out.Unikernels, s.unikernelStatus(o.Unikernels[n]))
 	}
 	if *jsonOut {
-		return writeJSON(g.stdout, out)
+		return views.WriteJSON(g.stdout, out)
 	}
 	if len(pos) == 1 {
 		writeStatusDetail(g.stdout, out.Unikernels[0])
