@@ -215,14 +215,9 @@ func runDestroy(ctx context.Context, g *globals, args []string) error {
 	if err != nil {
 		return err
 	}
-	cfg, diags := config.Load(dir, lf.options())
-	if diags.HasErrors() {
-		if g.dbdir == "" && os.Getenv("ROOST_DBDIR") == "" {
-			if err := g.printDiagnostics(diags, cfg.Files, "invalid configuration in "+dir); err != nil {
-				return fmt.Errorf("%w (destroy needs it only for the data directory: give -dbdir to destroy without it)", err)
-			}
-		}
-		cfg = nil
+	cfg, err := g.loadForDBDir(dir, &lf)
+	if err != nil {
+		return fmt.Errorf("%w (destroy needs it only for the data directory: give -dbdir to destroy without it)", err)
 	}
 	s, err := g.openHost(dir, cfg)
 	if err != nil {
