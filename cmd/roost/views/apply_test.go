@@ -13,10 +13,16 @@ import (
 	"github.com/roostd/roost/plan/planjson"
 )
 
-// TestApply drives the apply views through an apply and compares what
-// they print with testdata/apply/<case>.json (JSON lines) and .txt;
-// go test -update rewrites those.
-func TestApply(t *testing.T) {
+// applyCase is an apply to show: its plan, the steps reported, the end.
+type applyCase struct {
+	name    string
+	destroy bool
+	in      func() plan.Input
+	steps   []views.Step
+	outcome views.Outcome
+}
+
+func applyCases() []applyCase {
 	at := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
 	step := func(addr, action, phase string, ms int, err error) views.Step {
 		d := time.Duration(ms) * time.Millisecond
@@ -25,13 +31,7 @@ func TestApply(t *testing.T) {
 	bridge := plan.Bridge{Name: "service", Addresses: []netip.Prefix{netip.MustParsePrefix("192.0.2.1/24")}}
 	failure := errors.New("start unikernel db: tender exited with code 1")
 	skipped := errors.New("skipped: unikernel.db did not succeed")
-	tests := []struct {
-		name    string
-		destroy bool
-		in      func() plan.Input
-		steps   []views.Step
-		outcome views.Outcome
-	}{
+	return []applyCase{
 		{
 			name: "create",
 			in: func() plan.Input {
@@ -85,7 +85,13 @@ func TestApply(t *testing.T) {
 			outcome: views.Outcome{Applied: planjson.Summary{Destroy: 2}, Done: 2, OK: true},
 		},
 	}
-	for _, tt := range tests {
+}
+
+// TestApply drives the apply views through an apply and compares what
+// they print with testdata/apply/<case>.json (JSON lines) and .txt;
+// go test -update rewrites those.
+func TestApply(t *testing.T) {
+	for _, tt := range applyCases() {
 		t.Run(tt.name, func(t *testing.T) {
 			in := tt.in()
 			in.DBDir = "/var/lib/roost"
