@@ -1,9 +1,5 @@
 package plan
 
-import (
-	"fmt"
-)
-
 func (m *maker) blocks() {
 	declared := map[string]bool{}
 	for i := range m.d.Blocks {
@@ -46,9 +42,4 @@ func (m *maker) blocks() {
 	}
 }
 
-func mib(bytes int64) string {
-	if bytes%(1<<20) == 0 {
-		return fmt.Sprintf("%d MiB", bytes>>20)
-	}
-	return fmt.Sprintf("%.2f MiB", float64(bytes)/(1<<20))
-}
+func mib(bytes int64) string { return MiBText(bytes, 2) }

@@ -98,9 +98,13 @@ type Summary struct {
 
 // Summary counts p's changes: creates and starts are additions, updates
 // changes, replacements, deletions.
-func (p *Plan) Summary() Summary {
+func (p *Plan) Summary() Summary { return Summarize(p.Changes) }
+
+// Summarize counts changes as Summary does; apply counts with it the
+// changes that were carried out.
+func Summarize(changes []Change) Summary {
 	var s Summary
-	for _, c := range p.Changes {
+	for _, c := range changes {
 		switch c.Action {
 		case Create, Start:
 			s.Add++

@@ -7,13 +7,13 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/roostd/roost/apply"
 	"github.com/roostd/roost/cmd/roost/views"
 	"github.com/roostd/roost/config"
 	"github.com/roostd/roost/plan"
+	"github.com/roostd/roost/plan/planfile"
 	"github.com/roostd/roost/plan/planjson"
 	"github.com/roostd/roost/platform/datadir"
 )
@@ -41,9 +41,9 @@ func runApply(ctx context.Context, g *globals, args []string) error {
 	if err != nil {
 		return err
 	}
-	var saved *savedPlan
+	var saved *planfile.File
 	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
-		if saved, err = readSavedPlan(dir); err != nil {
+		if saved, err = planfile.Read(dir); err != nil {
 			return err
 		}
 		dir = saved.Dir
@@ -78,8 +78,7 @@ func (ao *applyOptions) register(fs interface {
 }
 
 // applyPlan takes the lock, plans, asks, and applies.
-func (s *session) applyPlan(ctx context.Context, po *planOptions, ao *applyOptions, saved *savedPlan, destroy bool) error {
-	g := s.g
+func (s *session) applyPlan(ctx context.Context, po *planOptions, ao *applyOptions, saved *planfile.File, destroy bool) error {
 	unlock, err := s.lock(ctx, true, po.lockTimeout)
 	if err != nil {
 		return err
@@ -90,24 +89,17 @@ func (s *session) applyPlan(ctx context.Context, po *planOptions, ao *applyOptio
 		return err
 	}
 	jp := planjson.FromPlan(p)
-	colors := views.NewColors(g.colorOK(g.stdout))
+	v := views.NewApply(s.g.streams(), ao.jsonOut, destroy)
 	if len(p.Problems) > 0 {
-		if ao.jsonOut {
-			writeJSONLine(g.stdout, map[string]any{"format_version": planjson.FormatVersion, "type": "plan", "plan": jp})
-		}
-		views.WriteProblems(g.stderr, jp, views.NewColors(g.colorOK(g.stderr)))
+		v.Problems(jp)
 		return fmt.Errorf("the host cannot run this configuration: %d problem%s; nothing was changed", len(p.Problems), plural(len(p.Problems)))
 	}
 	if saved != nil {
-		if err := checkFresh(saved, p); err != nil {
+		if err := saved.CheckFresh(p); err != nil {
 			return err
 		}
 	}
-	if ao.jsonOut {
-		writeJSONLine(g.stdout, map[string]any{"format_version": planjson.FormatVersion, "type": "plan", "plan": jp})
-	} else {
-		views.WritePlan(g.stdout, jp, colors)
-	}
+	v.Plan(jp)
 	if p.Empty() {
 		return nil
 	}
@@ -116,32 +108,36 @@ func (s *session) applyPlan(ctx context.Context, po *planOptions, ao *applyOptio
 			return err
 		}
 	}
-	var mu sync.Mutex // serializes progress lines
-	progress := func(e apply.Event) {
-		mu.Lock()
-		defer mu.Unlock()
-		if ao.jsonOut {
-			line := map[string]any{"format_version": planjson.FormatVersion, "type": "step", "time": time.Now().UTC().Format(time.RFC3339Nano),
-				"address": e.Address, "action": e.Action.Name(), "phase": e.Phase}
-			if e.Duration > 0 {
-				line["duration_ms"] = e.Duration.Milliseconds()
-			}
-			if e.Err != nil {
-				line["error"] = e.Err.Error()
-			}
-			writeJSONLine(g.stdout, line)
-			return
+	v.Running()
+	res, runErr := s.run(ctx, p, ao.parallelism, v)
+	v.Outcome(outcome(p, res, runErr))
+	s.recordApplied(destroy, runErr)
+	if runErr != nil {
+		verb := "apply"
+		if destroy {
+			verb = "destroy"
 		}
-		views.WriteStep(g.stdout, e.Address, e.Action.Name(), string(e.Phase), e.Duration, e.Err, colors)
+		return fmt.Errorf("%s failed: %d step%s failed, %d skipped", verb, len(res.Failed), plural(len(res.Failed)), len(res.Skipped))
 	}
-	if !ao.jsonOut {
-		fmt.Fprintln(g.stdout)
+	return nil
+}
+
+// run carries out p, showing each step on v, and prunes the images no
+// unikernel uses any more.
+func (s *session) run(ctx context.Context, p *plan.Plan, parallelism int, v views.Apply) (apply.Result, error) {
+	progress := func(e apply.Event) {
+		v.Step(views.Step{Address: e.Address, Action: e.Action.Name(), Phase: string(e.Phase), Duration: e.Duration, Err: e.Err})
 	}
-	res, runErr := apply.Run(ctx, s.host, p, apply.Options{Parallelism: ao.parallelism, Progress: progress})
+	res, runErr := apply.Run(ctx, s.host, p, apply.Options{Parallelism: parallelism, Progress: progress})
 	if err := apply.PruneImages(ctx, s.host); err != nil && runErr == nil {
 		runErr = fmt.Errorf("prune images: %w", err)
 	}
-	counts := map[plan.Action]int{}
+	return res, runErr
+}
+
+// outcome is how carrying out p ended: the changes made, counted as the
+// plan counts them, and the steps done, failed and skipped.
+func outcome(p *plan.Plan, res apply.Result, runErr error) views.Outcome {
 	failed := map[string]bool{}
 	for _, a := range res.Failed {
 		failed[a] = true
@@ -149,23 +145,19 @@ func (s *session) applyPlan(ctx context.Context, po *planOptions, ao *applyOptio
 	for _, a := range res.Skipped {
 		failed[a] = true
 	}
+	var made []plan.Change
 	for _, c := range p.Changes {
 		if !failed[c.Address()] {
-			counts[c.Action]++
+			made = append(made, c)
 		}
 	}
-	verb := "Apply"
-	if destroy {
-		verb = "Destroy"
-	}
-	summary := fmt.Sprintf("%d added, %d changed, %d replaced, %d destroyed", counts[plan.Create]+counts[plan.Start], counts[plan.Update], counts[plan.Replace], counts[plan.Delete])
-	if ao.jsonOut {
-		writeJSONLine(g.stdout, map[string]any{"format_version": planjson.FormatVersion, "type": "summary", "done": len(res.Done), "failed": len(res.Failed), "skipped": len(res.Skipped), "ok": runErr == nil})
-	} else if runErr == nil {
-		fmt.Fprintf(g.stdout, "\n%s%s complete!%s %s.\n", colors.Green, verb, colors.Reset, summary)
-	} else {
-		fmt.Fprintf(g.stdout, "\n%s%s failed:%s %s; %d failed, %d skipped.\n", colors.Red, verb, colors.Reset, summary, len(res.Failed), len(res.Skipped))
-	}
+	return views.Outcome{Applied: planjson.FromSummary(plan.Summarize(made)),
+		Done: len(res.Done), Failed: len(res.Failed), Skipped: len(res.Skipped), OK: runErr == nil}
+}
+
+// recordApplied writes (apply) or removes (destroy) the data directory's
+// record of the configuration the host was brought to.
+func (s *session) recordApplied(destroy bool, runErr error) {
 	result := "ok"
 	if runErr != nil {
 		result = "failed"
@@ -179,10 +171,6 @@ func (s *session) applyPlan(ctx context.Context, po *planOptions, ao *applyOptio
 		p.Commit, _ = config.GitCommit(s.dir)
 		writeProvenance(s.dbdir, p)
 	}
-	if runErr != nil {
-		return fmt.Errorf("%s failed: %d step%s failed, %d skipped", strings.ToLower(verb), len(res.Failed), plural(len(res.Failed)), len(res.Skipped))
-	}
-	return nil
 }
 
 // errNotApproved ends apply when the operator did not answer yes.
@@ -228,14 +216,9 @@ func runDestroy(ctx context.Context, g *globals, args []string) error {
 	if err != nil {
 		return err
 	}
-	cfg, diags := config.Load(dir, lf.options())
-	if diags.HasErrors() {
-		if g.dbdir == "" && os.Getenv("ROOST_DBDIR") == "" {
-			if err := g.printDiagnostics(diags, cfg.Files, "invalid configuration in "+dir); err != nil {
-				return fmt.Errorf("%w (destroy needs it only for the data directory: give -dbdir to destroy without it)", err)
-			}
-		}
-		cfg = nil
+	cfg, err := g.loadForDBDir(dir, &lf)
+	if err != nil {
+		return fmt.Errorf("%w (destroy needs it only for the data directory: give -dbdir to destroy without it)", err)
 	}
 	s, err := g.openHost(dir, cfg)
 	if err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -26,8 +27,9 @@ and the exit status is 3 if there are any. -diff prints what would change.`
 
 func runFmt(ctx context.Context, g *globals, args []string) error {
 	fs := newFlagSet(g, "fmt", "[-check] [-diff] [PATH|-]", fmtHelp)
-	check := fs.Bool("check", false, "write nothing; list files that need formatting, exit 3 if any")
-	diff := fs.Bool("diff", false, "print the changes as a unified diff")
+	var fo fmtOptions
+	fs.BoolVar(&fo.check, "check", false, "write nothing; list files that need formatting, exit 3 if any")
+	fs.BoolVar(&fo.diff, "diff", false, "print the changes as a unified diff")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -40,72 +42,95 @@ func runFmt(ctx context.Context, g *globals, args []string) error {
 		target = pos[0]
 	}
 	if target == "-" {
-		src, err := io.ReadAll(g.stdin)
-		if err != nil {
-			return fmt.Errorf("read standard input: %w", err)
-		}
-		out, diags := config.Format(src, "<stdin>")
-		if diags.HasErrors() {
-			return g.printDiagnostics(diags, map[string]*hcl.File{"<stdin>": {Bytes: src}}, "cannot format <stdin>")
-		}
-		if *check && !bytes.Equal(src, out) {
-			if *diff {
-				writeDiff(g.stdout, "<stdin>", src, out)
-			}
-			return exitError{3}
-		}
-		if *diff {
-			writeDiff(g.stdout, "<stdin>", src, out)
-			return nil
-		}
-		_, err = g.stdout.Write(out)
-		return err
+		return g.fmtStdin(fo)
 	}
-
 	files, err := fmtFiles(target)
 	if err != nil {
 		return err
 	}
 	var failed, unformatted int
 	for _, name := range files {
-		src, err := os.ReadFile(name)
-		if err != nil {
-			fmt.Fprintf(g.stderr, "roost: %v\n", err)
+		changed, err := g.fmtFile(name, fo)
+		switch {
+		case errors.Is(err, errReported):
 			failed++
-			continue
-		}
-		out, diags := config.Format(src, name)
-		if diags.HasErrors() {
-			g.printDiagnostics(diags, map[string]*hcl.File{name: {Bytes: src}}, "")
-			failed++
-			continue
-		}
-		if bytes.Equal(src, out) {
-			continue
-		}
-		unformatted++
-		fmt.Fprintln(g.stdout, name)
-		if *diff {
-			writeDiff(g.stdout, name, src, out)
-		}
-		if *check {
-			continue
-		}
-		fi, err := os.Stat(name)
-		if err != nil {
+		case err != nil:
 			return err
-		}
-		if err := renameio.WriteFile(name, out, fi.Mode().Perm(), renameio.WithTempDir(filepath.Dir(name))); err != nil {
-			return fmt.Errorf("write %s: %w", name, err)
+		case changed:
+			unformatted++
 		}
 	}
 	switch {
 	case failed > 0:
 		return fmt.Errorf("%d file%s could not be formatted", failed, plural(failed))
-	case *check && unformatted > 0:
+	case fo.check && unformatted > 0:
 		return exitError{3}
 	}
 	return nil
+}
+
+// fmtOptions are the flags of fmt.
+type fmtOptions struct {
+	check, diff bool
+}
+
+// fmtStdin formats standard input to standard output.
+func (g *globals) fmtStdin(fo fmtOptions) error {
+	src, err := io.ReadAll(g.stdin)
+	if err != nil {
+		return fmt.Errorf("read standard input: %w", err)
+	}
+	out, diags := config.Format(src, "<stdin>")
+	if diags.HasErrors() {
+		return g.printDiagnostics(diags, map[string]*hcl.File{"<stdin>": {Bytes: src}}, "cannot format <stdin>")
+	}
+	if fo.check && !bytes.Equal(src, out) {
+		if fo.diff {
+			writeDiff(g.stdout, "<stdin>", src, out)
+		}
+		return exitError{3}
+	}
+	if fo.diff {
+		writeDiff(g.stdout, "<stdin>", src, out)
+		return nil
+	}
+	_, err = g.stdout.Write(out)
+	return err
+}
+
+// fmtFile formats the file name in place (with -check: not), printing its
+// name and with -diff the changes when it needed formatting, and reports
+// whether it did. A file that cannot be read or parsed is reported on
+// stderr and returns errReported; other errors end fmt.
+func (g *globals) fmtFile(name string, fo fmtOptions) (changed bool, err error) {
+	src, err := os.ReadFile(name)
+	if err != nil {
+		fmt.Fprintf(g.stderr, "roost: %v\n", err)
+		return false, errReported
+	}
+	out, diags := config.Format(src, name)
+	if diags.HasErrors() {
+		g.printDiagnostics(diags, map[string]*hcl.File{name: {Bytes: src}}, "")
+		return false, errReported
+	}
+	if bytes.Equal(src, out) {
+		return false, nil
+	}
+	fmt.Fprintln(g.stdout, name)
+	if fo.diff {
+		writeDiff(g.stdout, name, src, out)
+	}
+	if fo.check {
+		return true, nil
+	}
+	fi, err := os.Stat(name)
+	if err != nil {
+		return true, err
+	}
+	if err := renameio.WriteFile(name, out, fi.Mode().Perm(), renameio.WithTempDir(filepath.Dir(name))); err != nil {
+		return true, fmt.Errorf("write %s: %w", name, err)
+	}
+	return true, nil
 }
 
 // fmtFiles lists the files fmt looks at for target: the file itself, or the

@@ -20,6 +20,7 @@ import (
 
 	"github.com/roostd/roost/platform/datadir"
 
+	"github.com/roostd/roost/cmd/roost/views"
 	"github.com/roostd/roost/internal/netnstest"
 	"github.com/roostd/roost/internal/solo5test"
 	"github.com/roostd/roost/plan"
@@ -306,7 +307,7 @@ func TestLiveApplyConverges(t *testing.T) {
 	if err != nil || !strings.Contains(out, "master service") || !strings.Contains(out, "alias roost:web:service") {
 		t.Errorf("tap %s: %v\n%s", tap, err, out)
 	}
-	var st statusJSON
+	var st views.Status
 	r = h.must("status", "-json")
 	if err := json.Unmarshal([]byte(r.stdout), &st); err != nil {
 		t.Fatal(err)

@@ -50,6 +50,24 @@ func (g *globals) printDiagnostics(diags hcl.Diagnostics, files map[string]*hcl.
 	return nil
 }
 
+// loadForDBDir loads dir for a command that needs its configuration
+// first of all to find the data directory (destroy, and watch as it
+// starts). An invalid configuration is tolerated, as nil, when -dbdir or
+// $ROOST_DBDIR names the data directory, since the roost block could name
+// another; otherwise its diagnostics are printed and the error returned.
+func (g *globals) loadForDBDir(dir string, lf *loadFlags) (*config.Config, error) {
+	cfg, diags := config.Load(dir, lf.options())
+	if !diags.HasErrors() {
+		return cfg, nil
+	}
+	if g.dbdir == "" && os.Getenv("ROOST_DBDIR") == "" {
+		if err := g.printDiagnostics(diags, cfg.Files, "invalid configuration in "+dir); err != nil {
+			return nil, err
+		}
+	}
+	return nil, nil
+}
+
 func plural(n int) string {
 	if n == 1 {
 		return ""

@@ -2,17 +2,12 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"time"
 
-	"github.com/google/renameio/v2"
 	"github.com/roostd/roost/cmd/roost/views"
-	"github.com/roostd/roost/plan"
+	"github.com/roostd/roost/plan/planfile"
 	"github.com/roostd/roost/plan/planjson"
 )
 
@@ -24,26 +19,6 @@ reads the host and changes nothing.
 Exit status: 0 on success, 1 on error (including failed host checks such as
 a missing tender or bridge). With -detailed-exitcode: 0 when there are no
 changes, 2 when there are.`
-
-// savedPlan is a plan file written by plan -out and read by apply PLANFILE.
-// It records how the plan was made, so that apply can make it again and
-// refuse it if the configuration or the host changed since.
-type savedPlan struct {
-	FormatVersion string         `json:"format_version"`
-	Kind          string         `json:"kind"` // "roost-plan"
-	RoostVersion  string         `json:"roost_version"`
-	CreatedAt     string         `json:"created_at"`
-	Dir           string         `json:"dir"`
-	DBDir         string         `json:"dbdir"`
-	Vars          []string       `json:"vars,omitempty"`
-	VarFiles      []string       `json:"var_files,omitempty"`
-	Targets       []string       `json:"targets,omitempty"`
-	Replace       []string       `json:"replace,omitempty"`
-	AllowDataLoss bool           `json:"allow_data_loss,omitempty"`
-	Plan          *planjson.Plan `json:"plan"`
-}
-
-const savedPlanKind = "roost-plan"
 
 func runPlan(ctx context.Context, g *globals, args []string) error {
 	fs := newFlagSet(g, "plan", "[DIR] [-out FILE] [-json] [-detailed-exitcode] [-target NAME]... [-replace NAME]...", planHelp)
@@ -73,7 +48,7 @@ func runPlan(ctx context.Context, g *globals, args []string) error {
 	}
 	jp := planjson.FromPlan(p)
 	if *jsonOut {
-		if err := writeJSON(g.stdout, jp); err != nil {
+		if err := views.WriteJSON(g.stdout, jp); err != nil {
 			return err
 		}
 	} else {
@@ -86,17 +61,12 @@ func runPlan(ctx context.Context, g *globals, args []string) error {
 		return fmt.Errorf("the host cannot run this configuration: %d problem%s", len(p.Problems), plural(len(p.Problems)))
 	}
 	if *out != "" {
-		sp := savedPlan{
-			FormatVersion: planjson.FormatVersion, Kind: savedPlanKind, RoostVersion: roostVersion(),
-			CreatedAt: time.Now().UTC().Format(time.RFC3339), Dir: absDir(dir), DBDir: string(s.dbdir),
-			Vars: lf.vars, VarFiles: absPaths(lf.varFiles), Targets: po.targets, Replace: po.replace,
-			AllowDataLoss: po.allowDataLoss, Plan: jp,
+		f := planfile.File{
+			RoostVersion: roostVersion(), CreatedAt: time.Now().UTC().Format(time.RFC3339),
+			Dir: absDir(dir), DBDir: string(s.dbdir), Vars: lf.vars, VarFiles: absPaths(lf.varFiles),
+			Targets: po.targets, Replace: po.replace, AllowDataLoss: po.allowDataLoss, Plan: jp,
 		}
-		b, err := json.MarshalIndent(sp, "", "  ")
-		if err != nil {
-			return err
-		}
-		if err := renameio.WriteFile(*out, append(b, '\n'), 0o600, renameio.WithTempDir(filepath.Dir(*out))); err != nil {
+		if err := planfile.Write(*out, &f); err != nil {
 			return fmt.Errorf("save plan: %w", err)
 		}
 		if !*jsonOut {
@@ -122,40 +92,4 @@ func absPaths(ps []string) []string {
 		out = append(out, absDir(p))
 	}
 	return out
-}
-
-func writeJSON(w interface{ Write([]byte) (int, error) }, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
-}
-
-// readSavedPlan reads a plan file, or says why it is not one.
-func readSavedPlan(path string) (*savedPlan, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	var sp savedPlan
-	if err := json.Unmarshal(b, &sp); err != nil || sp.Kind != savedPlanKind {
-		return nil, fmt.Errorf("%s is neither a directory nor a plan file written by roost plan -out", path)
-	}
-	if sp.FormatVersion != planjson.FormatVersion {
-		return nil, fmt.Errorf("plan file %s has format version %q; this roost reads %q", path, sp.FormatVersion, planjson.FormatVersion)
-	}
-	return &sp, nil
-}
-
-// errStale means a saved plan no longer fits the configuration or host.
-var errStale = errors.New("plan is stale")
-
-// checkFresh compares a newly made plan with a saved one.
-func checkFresh(sp *savedPlan, p *plan.Plan) error {
-	switch {
-	case sp.Plan.ConfigFingerprint != p.ConfigFingerprint:
-		return fmt.Errorf("%w: the configuration in %s changed since the plan was made (%s); run roost plan again", errStale, sp.Dir, sp.CreatedAt)
-	case sp.Plan.HostFingerprint != p.HostFingerprint:
-		return fmt.Errorf("%w: the host changed since the plan was made (%s); run roost plan again", errStale, sp.CreatedAt)
-	}
-	return nil
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -10,6 +9,8 @@ import (
 	"os"
 	"sort"
 	"strings"
+
+	"github.com/roostd/roost/cmd/roost/views"
 )
 
 // command is one subcommand: its name, a line for the usage text, and its
@@ -211,12 +212,9 @@ func (g *globals) colorOK(w io.Writer) bool {
 	return ok && isTerminal(f)
 }
 
-// writeJSONLine writes v as one line of JSON (JSON lines, for log shippers
-// and scripts).
-func writeJSONLine(w io.Writer, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic("BUG: unencodable JSON line: " + err.Error())
-	}
-	w.Write(append(b, '\n'))
+// streams are g's standard output and error with their palettes, for
+// views.
+func (g *globals) streams() views.Streams {
+	return views.Streams{Stdout: g.stdout, Stderr: g.stderr,
+		StdoutColors: views.NewColors(g.colorOK(g.stdout)), StderrColors: views.NewColors(g.colorOK(g.stderr))}
 }

@@ -2,12 +2,12 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/roostd/roost/cmd/roost/views"
 	"github.com/roostd/roost/config"
+	"github.com/roostd/roost/plan/planjson"
 	"github.com/roostd/roost/platform"
 	"github.com/roostd/roost/platform/datadir"
 	"github.com/roostd/roost/platform/solo5"
@@ -19,15 +19,6 @@ changing the host: syntax, names, references, MACs, durations, depends_on,
 and that every image is a Solo5 image whose manifest names exactly the
 devices declared for it. A missing tender is a warning here; plan and apply
 refuse it. Exit status 0 when valid, 1 when not.`
-
-// validateJSON is the -json output of roost validate.
-type validateJSON struct {
-	FormatVersion string             `json:"format_version"`
-	Valid         bool               `json:"valid"`
-	ErrorCount    int                `json:"error_count"`
-	WarningCount  int                `json:"warning_count"`
-	Diagnostics   []views.Diagnostic `json:"diagnostics"`
-}
 
 func runValidate(ctx context.Context, g *globals, args []string) error {
 	fs := newFlagSet(g, "validate", "[DIR] [-json] [-var name=value]... [-var-file FILE]...", validateHelp)
@@ -44,16 +35,14 @@ func runValidate(ctx context.Context, g *globals, args []string) error {
 	}
 	nerr := len(diags.Errs())
 	if *jsonOut {
-		out := validateJSON{
-			FormatVersion: views.FormatVersion,
+		out := views.Validate{
+			FormatVersion: planjson.FormatVersion,
 			Valid:         nerr == 0,
 			ErrorCount:    nerr,
 			WarningCount:  len(diags) - nerr,
 			Diagnostics:   views.JSONDiagnostics(diags, cfg.Files),
 		}
-		enc := json.NewEncoder(g.stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(out); err != nil {
+		if err := views.WriteJSON(g.stdout, out); err != nil {
 			return err
 		}
 		if nerr > 0 {

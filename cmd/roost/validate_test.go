@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/roostd/roost/cmd/roost/views"
 	"github.com/roostd/roost/internal/solo5test"
 	"github.com/roostd/roost/platform/solo5"
 )
@@ -205,7 +206,7 @@ func TestValidateBad(t *testing.T) {
 			if code != 1 {
 				t.Errorf("roost validate exit code = %d, want 1; stderr:\n%s", code, stderr.String())
 			}
-			var out validateJSON
+			var out views.Validate
 			if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
 				t.Fatalf("decode -json output: %v\n%s", err, stdout.String())
 			}

@@ -68,14 +68,9 @@ func runWatch(ctx context.Context, g *globals, args []string) error {
 	// configuration as first read. An invalid one at start lets watch
 	// start (and wait for a fix) only when -dbdir or ROOST_DBDIR names the
 	// data directory: the roost block could name another.
-	first, diags := config.Load(dir, lf.options())
-	if diags.HasErrors() {
-		if g.dbdir == "" && os.Getenv("ROOST_DBDIR") == "" {
-			if err := g.printDiagnostics(diags, first.Files, "invalid configuration in "+dir); err != nil {
-				return fmt.Errorf("%w; watch starts with an invalid configuration only when -dbdir or ROOST_DBDIR names the data directory", err)
-			}
-		}
-		first = nil
+	first, err := g.loadForDBDir(dir, &lf)
+	if err != nil {
+		return fmt.Errorf("%w; watch starts with an invalid configuration only when -dbdir or ROOST_DBDIR names the data directory", err)
 	}
 	s, err := g.openHost(dir, first)
 	if err != nil {

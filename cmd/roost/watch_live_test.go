@@ -20,6 +20,7 @@ import (
 
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+	"github.com/roostd/roost/cmd/roost/views"
 	"github.com/roostd/roost/internal/solo5test"
 	"github.com/roostd/roost/plan"
 	"github.com/roostd/roost/platform/solo5"
@@ -486,7 +487,7 @@ func TestLiveWatchMetrics(t *testing.T) {
 		}
 	}
 	// roost status tells the same provenance.
-	var st statusJSON
+	var st views.Status
 	if err := json.Unmarshal([]byte(h.must("status", "-json").stdout), &st); err != nil {
 		t.Fatal(err)
 	}

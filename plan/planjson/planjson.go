@@ -7,7 +7,10 @@ import (
 	"github.com/roostd/roost/plan"
 )
 
-// FormatVersion changes on every incompatible change of these structs.
+// FormatVersion is the format_version of every JSON document roost
+// writes: plans, saved plan files, the -json output of every command and
+// watch's JSON lines. It changes on every incompatible change of any of
+// them.
 const FormatVersion = "1"
 
 // Plan is a plan. Consumers may rely on every field documented here; new
@@ -88,9 +91,13 @@ type Summary struct {
 	Destroy int `json:"destroy"`
 }
 
+// FromSummary converts s to its JSON form.
+func FromSummary(s plan.Summary) Summary {
+	return Summary{Add: s.Add, Change: s.Change, Replace: s.Replace, Destroy: s.Destroy}
+}
+
 // FromPlan converts p to its JSON form.
 func FromPlan(p *plan.Plan) *Plan {
-	s := p.Summary()
 	out := &Plan{
 		FormatVersion:     FormatVersion,
 		Changes:           []Change{},
@@ -98,7 +105,7 @@ func FromPlan(p *plan.Plan) *Plan {
 		NotRunning:        []NotRunning{},
 		Problems:          []Problem{},
 		Warnings:          append([]string{}, p.Warnings...),
-		Summary:           Summary{Add: s.Add, Change: s.Change, Replace: s.Replace, Destroy: s.Destroy},
+		Summary:           FromSummary(p.Summary()),
 		Destroy:           p.Destroy,
 		ConfigFingerprint: p.ConfigFingerprint,
 		HostFingerprint:   p.HostFingerprint,

@@ -8,10 +8,6 @@ import (
 	"github.com/hashicorp/hcl/v2"
 )
 
-// FormatVersion is the version of every JSON document roost writes. It
-// changes on every incompatible change.
-const FormatVersion = "1"
-
 // Diagnostic is one problem, in the shape Terraform's -json output uses.
 // Consumers may rely on severity ("error" or "warning"), summary and detail;
 // range and snippet are present when the problem has a place in a file.

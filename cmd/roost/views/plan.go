@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/roostd/roost/plan"
 	"github.com/roostd/roost/plan/planjson"
 )
 
@@ -38,10 +39,6 @@ func (c Colors) action(a string) string {
 	return ""
 }
 
-var actionVerbs = map[string]string{
-	"create": "created", "start": "started", "update": "updated in place", "replace": "replaced", "delete": "destroyed",
-}
-
 // WritePlan renders p for people, Terraform style: one block per change
 // with its symbol, reasons and field diffs, then what is retained and what
 // is not running by policy, and the summary as the last line.
@@ -58,7 +55,7 @@ func WritePlan(w io.Writer, p *planjson.Plan, c Colors) {
 	if len(p.Retained) > 0 {
 		fmt.Fprintf(w, "\nRetained (not in the configuration; kept with their data, -allow-data-loss deletes them):\n")
 		for _, r := range p.Retained {
-			fmt.Fprintf(w, "  block %q (%s)\n", r.Name, sizeText(r.SizeBytes))
+			fmt.Fprintf(w, "  block %q (%s)\n", r.Name, plan.MiBText(r.SizeBytes, 1))
 		}
 	}
 	if len(p.NotRunning) > 0 {
@@ -81,7 +78,7 @@ func SummaryLine(p *planjson.Plan) string {
 
 func writeChange(w io.Writer, ch planjson.Change, c Colors) {
 	col := c.action(ch.Action)
-	header := fmt.Sprintf("  # %s will be %s", ch.Address, actionVerbs[ch.Action])
+	header := fmt.Sprintf("  # %s will be %s", ch.Address, doneVerbs[ch.Action])
 	if len(ch.Reasons) > 0 {
 		header += ": " + strings.Join(ch.Reasons, "; ")
 	}
@@ -121,13 +118,6 @@ func writeChange(w io.Writer, ch planjson.Change, c Colors) {
 	fmt.Fprintln(w, "    }")
 }
 
-func sizeText(b int64) string {
-	if b%(1<<20) == 0 {
-		return fmt.Sprintf("%d MiB", b>>20)
-	}
-	return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20))
-}
-
 // WriteProblems prints a plan's failed host checks, one per line, as
 // errors.
 func WriteProblems(w io.Writer, p *planjson.Plan, c Colors) {
@@ -140,12 +130,14 @@ func WriteProblems(w io.Writer, p *planjson.Plan, c Colors) {
 	}
 }
 
-var stepDone = map[string]string{
+// doneVerbs say what each action does, for the plan ("will be
+// created") and for finished steps ("created in 1.2s").
+var doneVerbs = map[string]string{
 	"create": "created", "start": "started", "update": "updated in place", "replace": "replaced", "delete": "destroyed",
 }
 
 // Done says what a finished step did: "created", "replaced", ...
-func Done(action string) string { return stepDone[action] }
+func Done(action string) string { return doneVerbs[action] }
 
 // WriteStep prints one line for a step of apply: started steps are not
 // shown (steps run in parallel; a line per end reads better), finished ones
@@ -153,7 +145,7 @@ func Done(action string) string { return stepDone[action] }
 func WriteStep(w io.Writer, address, action, phase string, d time.Duration, err error, c Colors) {
 	switch phase {
 	case "done":
-		fmt.Fprintf(w, "%s: %s%s%s in %s\n", address, c.action(action), stepDone[action], c.Reset, roundDuration(d))
+		fmt.Fprintf(w, "%s: %s%s%s in %s\n", address, c.action(action), doneVerbs[action], c.Reset, roundDuration(d))
 	case "failed":
 		fmt.Fprintf(w, "%s: %sfailed%s after %s: %v\n", address, c.Red, c.Reset, roundDuration(d), err)
 	case "skipped":
