@@ -46,39 +46,39 @@ func (l *loader) check() {
 // checkInstanceNames reports instances whose expanded names collide, such
 // as unikernel "web" with count = 2 beside a unikernel "web-1".
 func (l *loader) checkInstanceNames() {
-	seen := map[string]hcl.Range{}
-	kept := l.unikernels[:0]
-	for _, u := range l.unikernels {
-		if first, ok := seen[u.Name]; ok {
-			l.diags = append(l.diags, &hcl.Diagnostic{
-				Severity: hcl.DiagError,
-				Summary:  "Duplicate unikernel instance",
-				Detail:   fmt.Sprintf("The instance name %q is also made by the unikernel at %s. Rename one of them.", u.Name, first),
-				Subject:  rangePtr(u.def),
-			})
-			continue
-		}
-		seen[u.Name] = u.def
-		kept = append(kept, u)
-	}
-	l.unikernels = kept
+	l.unikernels = uniqueInstances(l, "unikernel", l.unikernels, func(u *unikernelDecl) (string, hcl.Range) { return u.Name, u.def })
+	l.blocks = uniqueInstances(l, "block", l.blocks, func(b blockDecl) (string, hcl.Range) { return b.Name, b.def })
+}
 
-	seenBlock := map[string]hcl.Range{}
-	keptBlocks := l.blocks[:0]
-	for _, b := range l.blocks {
-		if first, ok := seenBlock[b.Name]; ok {
+// uniqueInstances keeps the first of decls with each name and reports the
+// others, for kind.
+func uniqueInstances[D any](l *loader, kind string, decls []D, name func(D) (string, hcl.Range)) []D {
+	seen := map[string]hcl.Range{}
+	kept := decls[:0]
+	for _, d := range decls {
+		n, def := name(d)
+		if first, ok := seen[n]; ok {
 			l.diags = append(l.diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
-				Summary:  "Duplicate block instance",
-				Detail:   fmt.Sprintf("The block name %q is also made by the block at %s. Rename one of them.", b.Name, first),
-				Subject:  rangePtr(b.def),
+				Summary:  fmt.Sprintf("Duplicate %s instance", kind),
+				Detail:   fmt.Sprintf("The %s name %q is also made by the %s at %s. Rename one of them.", instanceWord(kind), n, kind, first),
+				Subject:  rangePtr(def),
 			})
 			continue
 		}
-		seenBlock[b.Name] = b.def
-		keptBlocks = append(keptBlocks, b)
+		seen[n] = def
+		kept = append(kept, d)
 	}
-	l.blocks = keptBlocks
+	return kept
+}
+
+// instanceWord is how a duplicate's message names what collides: a
+// unikernel's instance name, a block's name.
+func instanceWord(kind string) string {
+	if kind == "unikernel" {
+		return "instance"
+	}
+	return kind
 }
 
 // checkAttachments checks that every attached block is declared and is
