@@ -92,13 +92,10 @@ func linkDrift(u netlink.LinkUpdate) (Drift, bool) {
 		return Drift{}, false
 	}
 	what := ""
+	unikernel, device, isTap := parseTapAlias(a.Alias)
 	switch {
-	case strings.HasPrefix(a.Alias, "roost:") && a.Alias != "roost:bridge":
-		owner := strings.TrimPrefix(a.Alias, "roost:")
-		if uk, dev, ok := strings.Cut(owner, ":"); ok {
-			owner = uk + " (" + dev + ")"
-		}
-		what = fmt.Sprintf("tap %s of %s", a.Name, owner)
+	case isTap:
+		what = fmt.Sprintf("tap %s of %s (%s)", a.Name, unikernel, device)
 	case u.Link.Type() == "bridge":
 		what = "bridge " + a.Name
 	default:

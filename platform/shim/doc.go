@@ -22,15 +22,11 @@
 //
 // # States
 //
-//	(none)   -> starting
-//	starting -> running | failed | stopping
-//	running  -> backoff | exited | failed | stopping
-//	backoff  -> starting | stopped
-//	stopping -> stopped
-//
-// exited, failed and stopped are ended: the shim writes the status and
-// exits with ExitDone. Any other move is a bug and an error ("invalid state
-// transition").
+// The states and the moves between them are the state machine of package
+// datadir (datadir.State, datadir.CheckTransition), defined once with the
+// status.json format. exited, failed and stopped are ended: the shim writes
+// the status and exits with ExitDone. Any other move is a bug and an error
+// ("invalid state transition").
 //
 // # Restarts
 //
