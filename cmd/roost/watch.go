@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -250,26 +249,6 @@ func serveMetrics(ctx context.Context, addr string, m *watchMetrics, out *watchO
 	})
 	out.line(slog.LevelInfo, "metrics", "serving metrics on http://"+l.Addr().String()+"/metrics", nil)
 	return nil
-}
-
-// provenance is dbdir/applied.json: which configuration the host was
-// last brought to, when and by what, for roost status. Commit is the git
-// commit of the directory's work tree; Generation counts watch's reloads
-// (0 for roost apply).
-type provenance struct {
-	Dir        string    `json:"dir"`
-	Commit     string    `json:"commit,omitempty"`
-	Generation int       `json:"generation,omitempty"`
-	AppliedAt  time.Time `json:"applied_at"`
-	By         string    `json:"by"`
-	Result     string    `json:"result"`
-}
-
-func provenanceFile(dbdir platform.DBDir) string { return filepath.Join(string(dbdir), "applied.json") }
-
-// writeProvenance records p; failing to is not worth failing a pass for.
-func writeProvenance(dbdir platform.DBDir, p provenance) {
-	platform.WriteJSON(provenanceFile(dbdir), p)
 }
 
 // watchOutput reports watch's events through log/slog: a line each for
