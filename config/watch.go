@@ -25,7 +25,10 @@ type WatchError struct {
 	Err error
 }
 
+// Error says "watch DIR: " and the problem.
 func (e *WatchError) Error() string { return "watch " + e.Dir + ": " + e.Err.Error() }
+
+// Unwrap returns Err, for errors.Is(err, ErrDirGone).
 func (e *WatchError) Unwrap() error { return e.Err }
 
 // dirPoll is how often a DirWatcher looks for its directory while it is

@@ -103,15 +103,16 @@ func runWatch(ctx context.Context, g *globals, args []string) error {
 // view and the metrics, and runs it until ctx ends.
 func watch(ctx context.Context, g *globals, s *session, wf *watchFlags, openedTenders []string) error {
 	view := views.NewWatch(g.stdout, views.WatchOptions{Dir: s.dir, JSON: wf.json, Verbose: g.verbose, Colors: g.colorOK(g.stdout)})
-	metrics := newWatchMetrics(s)
-	if err := serveMetrics(ctx, wf.listen, metrics, view); err != nil {
-		return err
-	}
-	// The goroutines below end with ctx, before watch returns.
+	// The metrics server and the goroutines below end with ctx, before
+	// watch returns.
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	metrics := newWatchMetrics(s)
+	if err := serveMetrics(ctx, wf.listen, metrics, view); err != nil {
+		return err
+	}
 	src, err := newWatchSource(g, s, &wf.lf, openedTenders, view)
 	if err != nil {
 		return err

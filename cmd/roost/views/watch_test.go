@@ -34,7 +34,7 @@ func TestWatchLines(t *testing.T) {
 	u.MemoryMiB = 64
 	next := plan.NewSpec(&u, tender, "/var/lib/roost")
 	replace := &plan.Change{Kind: plan.KindUnikernel, Name: "web", Action: plan.Replace, Spec: next,
-		Prior: &plan.ObservedUnikernel{Name: "web", Spec: prior},
+		Prior:  &plan.ObservedUnikernel{Name: "web", Spec: prior},
 		Fields: []plan.Field{{Name: "image", Before: "/etc/roost/web.hvt", After: "/etc/roost/web2.hvt"}, {Name: "memory", Before: "32 MiB", After: "64 MiB"}}}
 	heal := &plan.Change{Kind: plan.KindUnikernel, Name: "web", Action: plan.Start, Reasons: []string{`tap rt3f2a5b0c11 of net "service" missing`}}
 	d := &plan.Desired{Unikernels: []plan.Unikernel{web()}, Bridges: make([]plan.Bridge, 1), Blocks: make([]plan.Block, 2)}
