@@ -10,5 +10,6 @@
 // (decl.go), resolve variables and locals (variables.go, locals.go), expand
 // count and for_each and decode each instance (decode.go), then check the
 // whole (check.go, images.go). Format (fmt.go) is separate: it only needs
-// a file to parse.
+// a file to parse. DirWatcher (watch.go) tells roost watch when the
+// directory, or a file the configuration names, may have changed.
 package config

@@ -2,11 +2,17 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"net"
+	"net/http"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/roostd/roost/apply"
+	"github.com/roostd/roost/cmd/roost/views"
 	"github.com/roostd/roost/plan"
+	"github.com/roostd/roost/platform"
 )
 
 // watchMetrics are watch's Prometheus metrics: counters and gauges that
@@ -118,20 +124,55 @@ func (c *hostCollector) Collect(ch chan<- prometheus.Metric) {
 
 // observe updates the metrics from a watch event.
 func (m *watchMetrics) observe(dir string, e apply.WatchEvent) {
-	switch e.Type {
-	case "pass":
-		m.passes.WithLabelValues(e.Result).Inc()
+	switch e.Kind {
+	case apply.KindPass:
+		m.passes.WithLabelValues(string(e.Result)).Inc()
 		m.duration.Observe(e.Duration.Seconds())
-	case "invalid":
+	case apply.KindInvalid:
 		m.valid.Set(0)
-	case "config":
+	case apply.KindConfig:
 		if e.Generation > 0 {
 			m.generation.Set(float64(e.Generation))
 			m.valid.Set(1)
 			m.info.Reset()
 			m.info.WithLabelValues(dir, e.Commit).Set(1)
 		}
-	case "step":
+	case apply.KindStep:
 		m.steps.WithLabelValues(e.Action.Name(), string(e.Phase)).Inc()
 	}
+}
+
+// serveMetrics serves the metrics on addr, or on the socket systemd
+// handed over; neither is no error.
+func serveMetrics(ctx context.Context, addr string, m *watchMetrics, view *views.Watch) error {
+	var l net.Listener
+	ls, err := platform.SystemdListeners()
+	if err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
+	switch {
+	case addr != "":
+		l, err = net.Listen("tcp", addr)
+		if err != nil {
+			return fmt.Errorf("metrics: %w", err)
+		}
+	case len(ls) > 0:
+		l = ls[0]
+	default:
+		return nil
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{}))
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/metrics", http.StatusFound)
+	})
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(l)
+	context.AfterFunc(ctx, func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		srv.Shutdown(sctx)
+	})
+	view.ServingMetrics(l.Addr().String())
+	return nil
 }

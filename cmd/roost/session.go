@@ -95,6 +95,16 @@ func (s *session) lock(ctx context.Context, exclusive bool, timeout time.Duratio
 
 // observe reads the host and looks up the tenders the configuration needs.
 func (s *session) observe(ctx context.Context) (*plan.Observed, error) {
+	var desired *plan.Desired
+	if s.cfg != nil {
+		desired = &s.cfg.Desired
+	}
+	return s.observeFor(ctx, desired)
+}
+
+// observeFor reads the host and looks up the tenders desired (nil:
+// nothing) needs.
+func (s *session) observeFor(ctx context.Context, desired *plan.Desired) (*plan.Observed, error) {
 	o, err := s.host.Observe(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("observe host: %w", err)
@@ -102,8 +112,8 @@ func (s *session) observe(ctx context.Context) (*plan.Observed, error) {
 	if o.Tenders == nil {
 		o.Tenders = map[string]plan.TenderLookup{}
 	}
-	if s.cfg != nil {
-		for _, u := range s.cfg.Desired.Unikernels {
+	if desired != nil {
+		for _, u := range desired.Unikernels {
 			key := plan.TenderKey(u.Image.Target, u.Image.ABIVersion)
 			if _, ok := o.Tenders[key]; ok {
 				continue

@@ -2,28 +2,16 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
-	"log/slog"
-	"net"
-	"net/http"
 	"os"
 	"os/signal"
-	"slices"
-	"sort"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
 
-	"github.com/hashicorp/hcl/v2"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/roostd/roost/apply"
 	"github.com/roostd/roost/cmd/roost/views"
-	"github.com/roostd/roost/config"
 	"github.com/roostd/roost/plan"
-	"github.com/roostd/roost/plan/planjson"
 	"github.com/roostd/roost/platform"
 	"github.com/roostd/roost/platform/datadir"
 )
@@ -46,29 +34,48 @@ On exit the unikernels keep running under their shims. Metrics in the
 Prometheus format are served on -metrics-listen, or on a socket handed over
 by systemd (LISTEN_FDS).`
 
-func runWatch(ctx context.Context, g *globals, args []string) error {
+// watchFlags are roost watch's own flags.
+type watchFlags struct {
+	lf          loadFlags
+	listen      string
+	json        bool
+	resync      time.Duration
+	parallelism int
+	lockTimeout time.Duration
+}
+
+func parseWatchFlags(g *globals, args []string) (string, *watchFlags, error) {
 	fs := newFlagSet(g, "watch", "[DIR] [-metrics-listen ADDR] [-json] [-resync D]", watchHelp)
-	var lf loadFlags
-	lf.register(fs)
-	listen := fs.String("metrics-listen", "", "serve Prometheus metrics on `ADDR` (host:port)")
-	jsonOut := fs.Bool("json", false, "report events as JSON lines")
-	resync := fs.Duration("resync", apply.DefaultResync, "period of full passes without events")
-	parallelism := fs.Int("parallelism", 10, "how many steps of a pass may run at once")
-	lockTimeout := fs.Duration("lock-timeout", 5*time.Minute, "how long a pass waits for the data directory's lock")
+	wf := &watchFlags{}
+	wf.lf.register(fs)
+	fs.StringVar(&wf.listen, "metrics-listen", "", "serve Prometheus metrics on `ADDR` (host:port)")
+	fs.BoolVar(&wf.json, "json", false, "report events as JSON lines")
+	fs.DurationVar(&wf.resync, "resync", apply.DefaultResync, "period of full passes without events")
+	fs.IntVar(&wf.parallelism, "parallelism", 10, "how many steps of a pass may run at once")
+	fs.DurationVar(&wf.lockTimeout, "lock-timeout", 5*time.Minute, "how long a pass waits for the data directory's lock")
 	dir, err := parseDirArgs(fs, args)
 	if err != nil {
-		return err
+		return "", nil, err
 	}
 	dir = absDir(dir)
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-		return fmt.Errorf("watch: %s is not a directory", dir)
+		return "", nil, fmt.Errorf("watch: %s is not a directory", dir)
 	}
+	return dir, wf, nil
+}
+
+func runWatch(ctx context.Context, g *globals, args []string) error {
+	dir, wf, err := parseWatchFlags(g, args)
+	if err != nil {
+		return err
+	}
+	lf := &wf.lf
 
 	// The data directory and tender directories come from the
 	// configuration as first read. An invalid one at start lets watch
 	// start (and wait for a fix) only when -dbdir or ROOST_DBDIR names the
 	// data directory: the roost block could name another.
-	first, err := g.loadForDBDir(dir, &lf)
+	first, err := g.loadForDBDir(dir, lf)
 	if err != nil {
 		return fmt.Errorf("%w; watch starts with an invalid configuration only when -dbdir or ROOST_DBDIR names the data directory", err)
 	}
@@ -84,40 +91,104 @@ func runWatch(ctx context.Context, g *globals, args []string) error {
 	if err := s.dbdir.Init(); err != nil {
 		return err
 	}
+	return watch(ctx, g, s, wf, openedTenders)
+}
 
-	out := newWatchOutput(g, dir, *jsonOut)
+// watch wires the watch loop to the host, the directory, the signals, the
+// view and the metrics, and runs it until ctx ends.
+func watch(ctx context.Context, g *globals, s *session, wf *watchFlags, openedTenders []string) error {
+	view := views.NewWatch(g.stdout, views.WatchOptions{Dir: s.dir, JSON: wf.json, Verbose: g.verbose, Colors: g.colorOK(g.stdout)})
+	// The metrics server and the goroutines below end with ctx, before
+	// watch returns.
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	metrics := newWatchMetrics(s)
-	if err := serveMetrics(ctx, *listen, metrics, out); err != nil {
+	if err := serveMetrics(ctx, wf.listen, metrics, view); err != nil {
 		return err
 	}
-
-	drift := make(chan string, 64)
-	refresh := func() {}
-	pdrift := make(chan platform.Drift, 64)
-	if r, err := s.host.WatchDrift(ctx, pdrift); err != nil {
-		out.line(slog.LevelWarn, "drift", fmt.Sprintf("%v; relying on the %s resync", err, *resync), nil)
-	} else {
-		refresh = r
+	src, err := newWatchSource(g, s, &wf.lf, openedTenders, view)
+	if err != nil {
+		return err
 	}
-	go func() {
+	defer src.Close()
+	r := &watchReport{dir: s.dir, dbdir: s.dbdir, view: view, metrics: metrics}
+	cfg := apply.WatchConfig{
+		Source:  src,
+		Host:    watchHost{Host: s.host, s: s, lockTimeout: wf.lockTimeout},
+		Drift:   watchDrift(ctx, &wg, s, metrics, view, wf.resync),
+		Trigger: notifyHUP(ctx, &wg),
+		Report:  r.report,
+		Resync:  wf.resync,
+		Apply:   apply.Options{Parallelism: wf.parallelism},
+	}
+	view.Started(string(s.dbdir))
+	err = apply.Watch(ctx, cfg)
+	view.Stopped()
+	return err
+}
+
+// watchHost is the platform host as the watch loop sees it: observed for
+// the configuration the loop has in force, locked for each pass.
+type watchHost struct {
+	*platform.Host
+	s           *session
+	lockTimeout time.Duration
+}
+
+func (h watchHost) ObserveFor(ctx context.Context, desired *plan.Desired) (*plan.Observed, error) {
+	return h.s.observeFor(ctx, desired)
+}
+
+func (h watchHost) Lock(ctx context.Context) (func(), error) {
+	return platform.Lock(ctx, h.s.dbdir, true, h.lockTimeout)
+}
+
+// hostDrift is the platform's drift as the watch loop sees it.
+type hostDrift struct {
+	drift   chan string
+	refresh func()
+}
+
+func (d *hostDrift) Drift() <-chan string { return d.drift }
+func (d *hostDrift) Refresh()             { d.refresh() }
+
+// watchDrift watches the host for drift until ctx ends, counting each in
+// the metrics. Where the host cannot be watched it says so and returns
+// nil: the resyncs notice drift then.
+func watchDrift(ctx context.Context, wg *sync.WaitGroup, s *session, m *watchMetrics, view *views.Watch, resync time.Duration) apply.DriftSource {
+	pdrift := make(chan platform.Drift, 64)
+	refresh, err := s.host.WatchDrift(ctx, pdrift)
+	if err != nil {
+		view.NoDrift(err, resync)
+		return nil
+	}
+	d := &hostDrift{drift: make(chan string, 64), refresh: refresh}
+	wg.Go(func() {
 		for {
 			select {
-			case d := <-pdrift:
-				metrics.drift.WithLabelValues(d.Kind).Inc()
+			case pd := <-pdrift:
+				m.drift.WithLabelValues(pd.Kind).Inc()
 				select {
-				case drift <- d.Message:
+				case d.drift <- pd.Message:
 				default: // a pass is due anyway
 				}
 			case <-ctx.Done():
 				return
 			}
 		}
-	}()
+	})
+	return d
+}
+
+// notifyHUP turns SIGHUP into requests for a pass until ctx ends.
+func notifyHUP(ctx context.Context, wg *sync.WaitGroup) <-chan string {
 	trigger := make(chan string, 1)
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
-	go func() {
+	wg.Go(func() {
+		defer signal.Stop(hup)
 		for {
 			select {
 			case <-hup:
@@ -129,267 +200,24 @@ func runWatch(ctx context.Context, g *globals, args []string) error {
 				return
 			}
 		}
-	}()
-
-	cache := config.NewImageCache()
-	cfg := apply.WatchConfig{
-		Dir: dir,
-		Load: func() (*apply.Loaded, error) {
-			opts := lf.options()
-			opts.Images = cache
-			cfg, diags := config.Load(dir, opts)
-			if diags.HasErrors() {
-				out.diagnostics(diags, cfg.Files)
-				return nil, fmt.Errorf("%d error%s", len(diags.Errs()), plural(len(diags.Errs())))
-			}
-			if !slices.Equal(cfg.Settings.Tenders, openedTenders) || g.dbdirFor(cfg) != string(s.dbdir) {
-				// The Host was opened with the first settings; another
-				// data directory is another host.
-				return nil, errors.New("the roost block (dbdir, tenders) changed; restart roost watch to use it")
-			}
-			s.cfg = cfg
-			l := &apply.Loaded{Desired: &cfg.Desired, Fingerprint: loadFingerprint(cfg), Files: dependencies(cfg, lf.varFiles)}
-			l.Commit, _ = config.GitCommit(dir)
-			return l, nil
-		},
-		Host: s.host,
-		Observe: func(ctx context.Context, d *plan.Desired) (*plan.Observed, error) {
-			return s.observe(ctx)
-		},
-		DBDir: string(s.dbdir),
-		Lock: func(ctx context.Context) (func(), error) {
-			return platform.Lock(ctx, s.dbdir, true, *lockTimeout)
-		},
-		Drift:   drift,
-		Trigger: trigger,
-		Refresh: refresh,
-		Resync:  *resync,
-		Apply:   apply.Options{Parallelism: *parallelism},
-		Report: func(e apply.WatchEvent) {
-			metrics.observe(dir, e)
-			out.event(e)
-			if e.Type == "pass" && e.Result != "invalid" && e.Result != "noop" && e.Generation > 0 {
-				writeProvenance(s.dbdir, datadir.Applied{Dir: dir, Commit: e.Commit, Generation: e.Generation,
-					AppliedAt: e.Time.UTC(), By: "roost watch", Result: e.Result})
-			}
-		},
-	}
-	out.line(slog.LevelInfo, "start", fmt.Sprintf("watching %s (data directory %s)", dir, s.dbdir), nil)
-	err = apply.Watch(ctx, cfg)
-	out.line(slog.LevelInfo, "stop", "stopped; the unikernels keep running under their shims", nil)
-	return err
-}
-
-// loadFingerprint identifies the configuration's content for watch: the
-// desired host (image digests included) and the settings.
-func loadFingerprint(cfg *config.Config) string {
-	return plan.Digest(struct {
-		Desired  plan.Desired
-		Settings config.Settings
-	}{cfg.Desired, cfg.Settings})
-}
-
-// dependencies are the files besides *.hcl whose change changes the
-// configuration: images, block sources, var files.
-func dependencies(cfg *config.Config, varFiles []string) []string {
-	seen := map[string]bool{}
-	var out []string
-	add := func(p string) {
-		if p != "" && !seen[p] {
-			seen[p] = true
-			out = append(out, p)
-		}
-	}
-	for p := range cfg.Images {
-		add(p)
-	}
-	for _, b := range cfg.Desired.Blocks {
-		add(b.Source)
-	}
-	for _, f := range varFiles {
-		add(absDir(f))
-	}
-	return out
-}
-
-// serveMetrics serves the metrics on addr, or on the socket systemd
-// handed over; neither is no error.
-func serveMetrics(ctx context.Context, addr string, m *watchMetrics, out *watchOutput) error {
-	var l net.Listener
-	ls, err := platform.SystemdListeners()
-	if err != nil {
-		return fmt.Errorf("metrics: %w", err)
-	}
-	switch {
-	case addr != "":
-		l, err = net.Listen("tcp", addr)
-		if err != nil {
-			return fmt.Errorf("metrics: %w", err)
-		}
-	case len(ls) > 0:
-		l = ls[0]
-	default:
-		return nil
-	}
-	mux := http.NewServeMux()
-	mux.Handle("/metrics", promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{}))
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, "/metrics", http.StatusFound)
 	})
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	go srv.Serve(l)
-	context.AfterFunc(ctx, func() {
-		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		srv.Shutdown(sctx)
-	})
-	out.line(slog.LevelInfo, "metrics", "serving metrics on http://"+l.Addr().String()+"/metrics", nil)
-	return nil
+	return trigger
 }
 
-// watchOutput reports watch's events through log/slog: a line each for
-// people, or JSON lines (format_version 1) for log shippers.
-type watchOutput struct {
-	g      *globals
-	dir    string
-	json   bool
-	colors bool
-	log    *slog.Logger
-
-	mu sync.Mutex // serializes diagnostics with the lines of log
+// watchReport hands watch's events to the view, the metrics and
+// applied.json.
+type watchReport struct {
+	dir     string
+	dbdir   datadir.Dir
+	view    *views.Watch
+	metrics *watchMetrics
 }
 
-func newWatchOutput(g *globals, dir string, jsonOut bool) *watchOutput {
-	o := &watchOutput{g: g, dir: dir, json: jsonOut, colors: g.colorOK(g.stdout)}
-	if jsonOut {
-		o.log = slog.New(slog.NewJSONHandler(lockedWriter{&o.mu, g.stdout}, &slog.HandlerOptions{
-			ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
-				switch a.Key {
-				case slog.MessageKey:
-					a.Key = "message"
-				case slog.TimeKey:
-					a.Value = slog.StringValue(a.Value.Time().UTC().Format(time.RFC3339Nano))
-				}
-				return a
-			},
-		})).With("format_version", planjson.FormatVersion)
-	} else {
-		o.log = slog.New(&lineHandler{mu: &o.mu, w: g.stdout})
+func (r *watchReport) report(e apply.WatchEvent) {
+	r.metrics.observe(r.dir, e)
+	r.view.Event(e)
+	if e.Kind == apply.KindPass && e.Result != apply.PassInvalid && e.Result != apply.PassNoop && e.Generation > 0 {
+		writeProvenance(r.dbdir, datadir.Applied{Dir: r.dir, Commit: e.Commit, Generation: e.Generation,
+			AppliedAt: e.Time.UTC(), By: "roost watch", Result: string(e.Result)})
 	}
-	return o
-}
-
-func (o *watchOutput) line(level slog.Level, kind, msg string, extra map[string]any) {
-	attrs := []slog.Attr{slog.String("type", kind)}
-	keys := make([]string, 0, len(extra))
-	for k := range extra {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		attrs = append(attrs, slog.Any(k, extra[k]))
-	}
-	o.log.LogAttrs(context.Background(), level, msg, attrs...)
-}
-
-// lineHandler is the slog handler of watch's human output: the time and
-// the message, nothing else (the attributes are for -json).
-type lineHandler struct {
-	mu *sync.Mutex
-	w  io.Writer
-}
-
-func (h *lineHandler) Enabled(context.Context, slog.Level) bool { return true }
-func (h *lineHandler) WithAttrs([]slog.Attr) slog.Handler       { return h }
-func (h *lineHandler) WithGroup(string) slog.Handler            { return h }
-func (h *lineHandler) Handle(_ context.Context, r slog.Record) error {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	_, err := fmt.Fprintf(h.w, "%s %s\n", r.Time.Format("15:04:05.000"), r.Message)
-	return err
-}
-
-// lockedWriter serializes writes to w under mu.
-type lockedWriter struct {
-	mu *sync.Mutex
-	w  io.Writer
-}
-
-func (l lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
-}
-
-// diagnostics prints why the configuration is invalid, with file, line
-// and source, or as one JSON line holding them.
-func (o *watchOutput) diagnostics(diags hcl.Diagnostics, files map[string]*hcl.File) {
-	if o.json {
-		o.line(slog.LevelError, "diagnostics", fmt.Sprintf("%d problems in the configuration", len(diags)),
-			map[string]any{"diagnostics": views.JSONDiagnostics(diags, files)})
-		return
-	}
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	views.WriteDiagnostics(o.g.stdout, diags, files, o.colors)
-}
-
-func (o *watchOutput) event(e apply.WatchEvent) {
-	extra := map[string]any{}
-	level := slog.LevelInfo
-	msg := e.Message
-	switch e.Type {
-	case "step":
-		extra["address"] = e.Address
-		extra["action"] = e.Action.Name()
-		extra["phase"] = string(e.Phase)
-		extra["duration_ms"] = e.Duration.Milliseconds()
-		name := strings.TrimPrefix(e.Address, plan.KindUnikernel+".")
-		switch e.Phase {
-		case apply.PhaseDone:
-			msg = fmt.Sprintf("%s: %s", name, views.Done(e.Action.Name()))
-			if e.Detail != "" {
-				msg += " (" + e.Detail + ")"
-				extra["detail"] = e.Detail
-			}
-			msg += fmt.Sprintf(" in %d ms", e.Duration.Milliseconds())
-		default:
-			level = slog.LevelError
-			msg = fmt.Sprintf("%s: %s: %v", name, e.Phase, e.Err)
-			extra["error"] = fmt.Sprint(e.Err)
-		}
-	case "pass":
-		extra["generation"] = e.Generation
-		extra["result"] = e.Result
-		extra["changes"] = e.Changes
-		extra["failed"] = e.Failed
-		extra["duration_ms"] = e.Duration.Milliseconds()
-		extra["reasons"] = e.Reasons
-		if e.Commit != "" {
-			extra["commit"] = e.Commit
-		}
-		if e.Result == "noop" && !o.json {
-			if !o.g.verbose {
-				return
-			}
-			msg = fmt.Sprintf("pass: no changes (%s)", strings.Join(e.Reasons, ", "))
-			break
-		}
-		if msg == "" {
-			msg = fmt.Sprintf("pass: %d change%s, %s in %d ms", e.Changes, plural(e.Changes), e.Result, e.Duration.Milliseconds())
-		}
-		if e.Result == "failed" {
-			level = slog.LevelError
-		}
-	case "invalid", "problem", "error":
-		level = slog.LevelError
-	case "config":
-		if e.Generation > 0 {
-			extra["generation"] = e.Generation
-		}
-		if e.Commit != "" {
-			extra["commit"] = e.Commit
-		}
-	}
-	o.line(level, e.Type, msg, extra)
 }
