@@ -95,234 +95,127 @@ func Run(ctx context.Context, host Host, p *plan.Plan, opts Options) (Result, er
 	if err != nil {
 		return Result{}, err
 	}
-	sem := make(chan struct{}, opts.Parallelism)
-	var (
-		mu   sync.Mutex // guards res and errs
-		res  Result
-		errs []error
-		wg   sync.WaitGroup
-	)
-	report := func(e Event) {
-		if opts.Progress != nil {
-			opts.Progress(e)
-		}
-	}
-	// end records how a change ended; the stop part of a replacement
-	// records nothing, its start part speaks for both.
-	end := func(s *step, phase Phase, d time.Duration, err error) {
-		if s.part == stopPart {
-			return
-		}
-		addr := s.change.Address()
-		mu.Lock()
-		switch phase {
-		case PhaseDone:
-			res.Done = append(res.Done, addr)
-		case PhaseFailed:
-			res.Failed = append(res.Failed, addr)
-		case PhaseSkipped:
-			res.Skipped = append(res.Skipped, addr)
-		}
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", addr, err))
-		}
-		mu.Unlock()
-		report(Event{Address: addr, Action: s.change.Action, Phase: phase, Duration: d, Err: err})
-	}
+	r := &runner{ctx: ctx, host: host, opts: opts, sem: make(chan struct{}, opts.Parallelism)}
+	var wg sync.WaitGroup
 	for _, s := range steps {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			defer close(s.done)
-			addr := s.change.Address()
-			for _, d := range s.deps {
-				select {
-				case <-d.done:
-				case <-ctx.Done():
-					s.err = ctx.Err()
-					end(s, PhaseSkipped, 0, s.err)
-					return
-				}
-				switch {
-				case d.err == nil:
-				case d == s.stop:
-					// The replacement's own stop failed: the change
-					// failed, with that error.
-					s.err = d.err
-					end(s, PhaseFailed, time.Since(d.began), d.err)
-					return
-				default:
-					s.err = fmt.Errorf("%w: %s did not succeed", ErrSkipped, d.change.Address())
-					end(s, PhaseSkipped, 0, s.err)
-					return
-				}
-			}
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				s.err = ctx.Err()
-				end(s, PhaseSkipped, 0, s.err)
-				return
-			}
-			s.began = time.Now()
-			if s.part != startPart {
-				report(Event{Address: addr, Action: s.change.Action, Phase: PhaseStart})
-			}
-			err := runStep(ctx, host, s, opts)
-			<-sem
-			if err == nil && startsTender(s) {
-				// Waiting for the tender to prove itself is no work: it
-				// does not hold a parallelism slot, so a hundred starts
-				// verify at once.
-				err = host.VerifyUnikernel(ctx, s.change.Name, opts.Verify)
-			}
-			began := s.began
-			if s.stop != nil {
-				began = s.stop.began
-			}
-			s.err = err
-			if err != nil {
-				end(s, PhaseFailed, time.Since(began), err)
-			} else {
-				end(s, PhaseDone, time.Since(began), nil)
-			}
+			r.run(s)
 		}()
 	}
 	wg.Wait()
-	sort.Strings(res.Done)
-	sort.Strings(res.Failed)
-	sort.Strings(res.Skipped)
-	return res, errors.Join(errs...)
+	sort.Strings(r.res.Done)
+	sort.Strings(r.res.Failed)
+	sort.Strings(r.res.Skipped)
+	return r.res, errors.Join(r.errs...)
 }
 
-// graph links each step to the steps it must wait for: bridges and blocks
-// before the unikernels that use them, unikernels after those they depend
-// on; a unikernel stopped before the unikernels it depends on stop, and
-// before the bridges and blocks it used are deleted or resized.
-func graph(p *plan.Plan) ([]*step, error) {
-	var steps []*step
-	starts := map[string]*step{} // by address: the step that brings it up (or the only one)
-	stops := map[string]*step{}  // by address: the step that stops a unikernel
-	for i := range p.Changes {
-		c := &p.Changes[i]
-		if c.Kind == plan.KindUnikernel && c.Action == plan.Replace {
-			stop := &step{change: c, part: stopPart, done: make(chan struct{})}
-			start := &step{change: c, part: startPart, stop: stop, deps: []*step{stop}, done: make(chan struct{})}
-			steps = append(steps, stop, start)
-			stops[c.Address()], starts[c.Address()] = stop, start
-			continue
-		}
-		s := &step{change: c, done: make(chan struct{})}
-		steps = append(steps, s)
-		starts[c.Address()] = s
-		if c.Kind == plan.KindUnikernel && c.Action == plan.Delete {
-			stops[c.Address()] = s
-		}
+// runner is one Run: the steps run on goroutines of their own, each
+// waiting for its dependencies, then for a slot of the parallelism bound.
+type runner struct {
+	ctx  context.Context
+	host Host
+	opts Options
+	sem  chan struct{} // a slot per step running
+
+	mu   sync.Mutex // guards res and errs
+	res  Result
+	errs []error
+}
+
+func (r *runner) report(e Event) {
+	if r.opts.Progress != nil {
+		r.opts.Progress(e)
 	}
-	after := func(s *step, d *step) {
-		if d != nil && d != s {
-			s.deps = append(s.deps, d)
-		}
+}
+
+// end records how a change ended; the stop part of a replacement records
+// nothing, its start part speaks for both.
+func (r *runner) end(s *step, phase Phase, d time.Duration, err error) {
+	if s.part == stopPart {
+		return
 	}
-	up := func(addr string) *step {
-		if d := starts[addr]; d != nil && d.change.Action != plan.Delete {
-			return d
-		}
-		return nil
+	addr := s.change.Address()
+	r.mu.Lock()
+	switch phase {
+	case PhaseDone:
+		r.res.Done = append(r.res.Done, addr)
+	case PhaseFailed:
+		r.res.Failed = append(r.res.Failed, addr)
+	case PhaseSkipped:
+		r.res.Skipped = append(r.res.Skipped, addr)
 	}
-	for _, s := range steps {
-		c := s.change
+	if err != nil {
+		r.errs = append(r.errs, fmt.Errorf("%s: %w", addr, err))
+	}
+	r.mu.Unlock()
+	r.report(Event{Address: addr, Action: s.change.Action, Phase: phase, Duration: d, Err: err})
+}
+
+// run runs step s once its dependencies are done, unless one failed.
+func (r *runner) run(s *step) {
+	if !r.waitDeps(s) {
+		return
+	}
+	select {
+	case r.sem <- struct{}{}:
+	case <-r.ctx.Done():
+		s.err = r.ctx.Err()
+		r.end(s, PhaseSkipped, 0, s.err)
+		return
+	}
+	s.began = time.Now()
+	if s.part != startPart {
+		r.report(Event{Address: s.change.Address(), Action: s.change.Action, Phase: PhaseStart})
+	}
+	err := runStep(r.ctx, r.host, s, r.opts)
+	<-r.sem
+	if err == nil && startsTender(s) {
+		// Waiting for the tender to prove itself is no work: it does
+		// not hold a parallelism slot, so a hundred starts verify at
+		// once.
+		err = r.host.VerifyUnikernel(r.ctx, s.change.Name, r.opts.Verify)
+	}
+	began := s.began
+	if s.stop != nil {
+		began = s.stop.began
+	}
+	s.err = err
+	if err != nil {
+		r.end(s, PhaseFailed, time.Since(began), err)
+	} else {
+		r.end(s, PhaseDone, time.Since(began), nil)
+	}
+}
+
+// waitDeps waits for the steps s depends on and reports whether s may
+// run; when not, it has recorded why.
+func (r *runner) waitDeps(s *step) bool {
+	for _, d := range s.deps {
+		select {
+		case <-d.done:
+		case <-r.ctx.Done():
+			s.err = r.ctx.Err()
+			r.end(s, PhaseSkipped, 0, s.err)
+			return false
+		}
 		switch {
-		case c.Kind == plan.KindUnikernel && s.part != stopPart && c.Action != plan.Delete && c.Spec != nil:
-			for _, n := range c.Spec.Nets {
-				after(s, up(plan.KindBridge+"."+n.Bridge))
-			}
-			for _, b := range c.Spec.Blocks {
-				after(s, up(plan.KindBlock+"."+b.Block))
-			}
-			for _, d := range c.Spec.DependsOn {
-				after(s, up(plan.KindUnikernel+"."+d))
-			}
-		case c.Kind == plan.KindUnikernel && s == stops[c.Address()]:
-			// Stop before: a unikernel that depended on this one (by its
-			// applied spec) and stops too goes first.
-			for addr, o := range stops {
-				if oc := o.change; oc.Prior != nil && oc.Prior.Spec != nil && addr != c.Address() {
-					for _, d := range oc.Prior.Spec.DependsOn {
-						if d == c.Name {
-							after(s, o)
-						}
-					}
-				}
-			}
-		case (c.Kind == plan.KindBridge && c.Action == plan.Delete) || (c.Kind == plan.KindBlock && (c.Action == plan.Delete || c.Action == plan.Update)):
-			// Whatever used it under its old spec stops first. (A bridge's
-			// addresses and MTU change under running taps.)
-			for _, o := range stops {
-				if oc := o.change; oc.Prior != nil && oc.Prior.Spec != nil && usesResource(oc.Prior.Spec, c.Kind, c.Name) {
-					after(s, o)
-				}
-			}
-			if c.Kind == plan.KindBridge {
-				for _, o := range steps {
-					if o.change.Kind == plan.KindTap && o.change.Tap != nil && o.change.Tap.Master == c.Name {
-						after(s, o)
-					}
-				}
-			}
+		case d.err == nil:
+		case d == s.stop:
+			// The replacement's own stop failed: the change failed,
+			// with that error.
+			s.err = d.err
+			r.end(s, PhaseFailed, time.Since(d.began), d.err)
+			return false
+		default:
+			s.err = fmt.Errorf("%w: %s did not succeed", ErrSkipped, d.change.Address())
+			r.end(s, PhaseSkipped, 0, s.err)
+			return false
 		}
 	}
-	if err := checkAcyclic(steps); err != nil {
-		return nil, err
-	}
-	return steps, nil
-}
-
-// checkAcyclic fails if steps wait for each other in a cycle, which would
-// hang Run: a bug in graph, said rather than waited on.
-func checkAcyclic(steps []*step) error {
-	state := map[*step]int{}
-	var visit func(s *step) error
-	visit = func(s *step) error {
-		switch state[s] {
-		case 1:
-			return fmt.Errorf("BUG: steps wait for each other in a cycle through %s", s.change.Address())
-		case 2:
-			return nil
-		}
-		state[s] = 1
-		for _, d := range s.deps {
-			if err := visit(d); err != nil {
-				return err
-			}
-		}
-		state[s] = 2
-		return nil
-	}
-	for _, s := range steps {
-		if err := visit(s); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func usesResource(s *plan.Spec, kind, name string) bool {
-	switch kind {
-	case plan.KindBridge:
-		for _, n := range s.Nets {
-			if n.Bridge == name {
-				return true
-			}
-		}
-	case plan.KindBlock:
-		for _, b := range s.Blocks {
-			if b.Block == name {
-				return true
-			}
-		}
-	}
-	return false
+	return true
 }
 
 // runStep carries out one step.
