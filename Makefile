@@ -9,7 +9,7 @@ export CGO_ENABLED ?= 0
 all: build
 
 build:
-	$(GO) build -o $(BIN)/ ./cmd/roost ./internal/cmd/roost-simtender ./internal/cmd/roost-testimage
+	$(GO) build -o $(BIN)/ ./cmd/roost ./cmd/roost-shim ./internal/cmd/roost-simtender ./internal/cmd/roost-testimage
 
 # Synthetic images for the examples (not committed: generated, like any
 # build output). The simulated tender acts out their behaviour.

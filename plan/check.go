@@ -99,3 +99,17 @@ func (m *maker) checkNames() {
 		}
 	}
 }
+
+// checkShim reports a missing or mismatched roost-shim when the plan would
+// start a tender: nothing else needs it.
+func (m *maker) checkShim() {
+	if m.o.Shim.Err == "" {
+		return
+	}
+	for _, c := range m.p.Changes {
+		if c.Kind == KindUnikernel && (c.Action == Create || c.Action == Start || c.Action == Replace) {
+			m.problem(Pos{}, "host", "%s", m.o.Shim.Err)
+			return
+		}
+	}
+}

@@ -189,6 +189,30 @@ func TestMake(t *testing.T) {
 			want: []string{"-/+ unikernel.web !tender"},
 		},
 		{
+			name:    "missing-shim-blocks-a-start",
+			desired: desired(web()),
+			host: func(d *plan.Desired) *plan.Observed {
+				o := emptyHost()
+				o.Shim = plan.TenderLookup{Err: "no usable roost-shim: looked in /usr/bin and $PATH"}
+				return o
+			},
+			want: []string{
+				"+ bridge.service (declared, not on the host)",
+				"+ block.data (declared, not in the data directory)",
+				"+ unikernel.web (declared, never applied)",
+				"problem host: no usable roost-shim: looked in /usr/bin and $PATH",
+			},
+		},
+		{
+			name:    "missing-shim-is-no-matter-when-nothing-starts",
+			desired: desired(web()),
+			host: func(d *plan.Desired) *plan.Observed {
+				o := converged(d)
+				o.Shim = plan.TenderLookup{Err: "no usable roost-shim: looked in /usr/bin and $PATH"}
+				return o
+			},
+		},
+		{
 			name:    "unknown-replace-and-target",
 			desired: desired(web()),
 			host:    converged,

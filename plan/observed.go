@@ -16,6 +16,10 @@ type Observed struct {
 	// Tenders are the tenders found for the (target, ABI version) pairs
 	// the desired unikernels need, keyed by TenderKey.
 	Tenders map[string]TenderLookup `json:"tenders"`
+	// Shim is the supervisor binary (roost-shim) found to start
+	// unikernels with; its Err says why none is usable. The zero value
+	// means it was not looked for.
+	Shim TenderLookup `json:"shim"`
 }
 
 // HostInfo are the host's resources, for the checks that need the host.

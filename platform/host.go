@@ -20,8 +20,9 @@ type Options struct {
 	// DBDir is the data directory. It need not exist: a Host observes a
 	// missing one as an empty host and creates it on the first change.
 	DBDir datadir.Dir
-	// ShimCommand is how to run roost for a shim: the executable and its
-	// argv[0], as shim.Start takes them.
+	// ShimCommand is how to run roost-shim: the executable and any
+	// leading arguments, as shim.Start takes them. Empty means the
+	// roost-shim FindShim finds; tests set it.
 	ShimCommand []string
 	// TenderDirs are searched for tenders before DBDir and $PATH.
 	TenderDirs []string
@@ -41,10 +42,13 @@ type Options struct {
 // what is gone, succeeds. A Host is safe for concurrent use; its methods
 // on different resources may run in parallel.
 type Host struct {
-	mu sync.Mutex // guards spawned
-	// spawned holds, by unikernel, the wait of a shim StartUnikernel
-	// spawned and VerifyUnikernel has not waited for yet.
-	spawned map[string]func(context.Context) (int, error)
+	mu sync.Mutex // guards spawned, shim and shimFound
+	// spawned holds, by unikernel, the shims StartUnikernel spawned and
+	// VerifyUnikernel has not waited for yet.
+	spawned map[string]startedShim
+	// shim is the roost-shim lookup, made once (shimFound).
+	shim      plan.TenderLookup
+	shimFound bool
 
 	dbdir       datadir.Dir
 	shimCommand []string
@@ -95,6 +99,25 @@ func NewHost(opts Options) (*Host, error) {
 		return nil, fmt.Errorf("new host: %w", err)
 	}
 	return h, nil
+}
+
+// FindShim returns the roost-shim the Host starts unikernels with, looked
+// up (LookupShim) on the first call; with Options.ShimCommand, that.
+func (h *Host) FindShim(ctx context.Context) plan.TenderLookup {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !h.shimFound {
+		if len(h.shimCommand) > 0 {
+			h.shim = plan.TenderLookup{Path: h.shimCommand[0]}
+		} else {
+			h.shim = LookupShim(ctx)
+			if h.shim.Err == "" {
+				h.shimCommand = []string{h.shim.Path}
+			}
+		}
+		h.shimFound = true
+	}
+	return h.shim
 }
 
 // Close releases the Host's netlink sockets and namespace handle.

@@ -250,7 +250,7 @@ func (f *fakeShims) record(format string, args ...any) {
 	f.calls = append(f.calls, fmt.Sprintf(format, args...))
 }
 
-func (f *fakeShims) Spawn(ctx context.Context, command []string, dbdir datadir.Dir, name string) (func(context.Context) (int, error), error) {
+func (f *fakeShims) Spawn(ctx context.Context, command []string, dbdir datadir.Dir, name string) (platform.StartedShim, error) {
 	if _, err := os.Stat(dbdir.Spec(name)); err != nil {
 		return nil, fmt.Errorf("no spec: %w", err)
 	}
@@ -258,8 +258,25 @@ func (f *fakeShims) Spawn(ctx context.Context, command []string, dbdir datadir.D
 	f.mu.Lock()
 	f.alive[name] = true
 	f.mu.Unlock()
-	return func(context.Context) (int, error) { f.record("started %s", name); return 42, nil }, nil
+	return fakeStarted{f, name}, nil
 }
+
+// fakeStarted is a shim fakeShims started.
+type fakeStarted struct {
+	f    *fakeShims
+	name string
+}
+
+func (s fakeStarted) Wait(ctx context.Context) (int, error) {
+	s.f.record("started %s", s.name)
+	return 42, nil
+}
+
+func (s fakeStarted) Verify(ctx context.Context, window time.Duration) error {
+	return s.f.WaitRunning(ctx, "", s.name, window)
+}
+
+func (s fakeStarted) Close() {}
 
 func (f *fakeShims) WaitRunning(ctx context.Context, dbdir datadir.Dir, name string, window time.Duration) error {
 	f.record("wait %s %s", name, window)

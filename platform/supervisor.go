@@ -13,18 +13,31 @@ import (
 // A Host uses package shim (shimPackage); the interface exists only so
 // that host_test.go can record the calls with a fake.
 type supervisor interface {
-	Spawn(ctx context.Context, command []string, dbdir datadir.Dir, name string) (wait func(context.Context) (pid int, err error), err error)
+	Spawn(ctx context.Context, command []string, dbdir datadir.Dir, name string) (startedShim, error)
 	WaitRunning(ctx context.Context, dbdir datadir.Dir, name string, window time.Duration) error
 	Stop(ctx context.Context, dbdir datadir.Dir, name string, timeout time.Duration) error
 	Reload(dbdir datadir.Dir, name string) error
 	Alive(dbdir datadir.Dir, name string) (alive bool, pid int, err error)
 }
 
+// startedShim is a shim that Spawn started (*shim.Started): Wait until it
+// holds its lock, Verify that its tender stays up, Close to stop
+// listening to it.
+type startedShim interface {
+	Wait(ctx context.Context) (pid int, err error)
+	Verify(ctx context.Context, window time.Duration) error
+	Close()
+}
+
 // shimPackage is the supervisor of package shim.
 type shimPackage struct{}
 
-func (shimPackage) Spawn(ctx context.Context, command []string, dbdir datadir.Dir, name string) (func(context.Context) (int, error), error) {
-	return shim.Spawn(ctx, command, dbdir, name)
+func (shimPackage) Spawn(ctx context.Context, command []string, dbdir datadir.Dir, name string) (startedShim, error) {
+	st, err := shim.Spawn(ctx, command, dbdir, name)
+	if err != nil {
+		return nil, err
+	}
+	return st, nil
 }
 
 func (shimPackage) WaitRunning(ctx context.Context, dbdir datadir.Dir, name string, window time.Duration) error {

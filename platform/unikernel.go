@@ -25,21 +25,27 @@ func (h *Host) StartUnikernel(ctx context.Context, spec *plan.Spec) error {
 }
 
 func (h *Host) startUnikernel(ctx context.Context, spec *plan.Spec) error {
-	if len(h.shimCommand) < 2 {
-		return fmt.Errorf("no shim command in platform.Options: %w", errors.ErrUnsupported)
+	if s := h.FindShim(ctx); s.Err != "" {
+		return errors.New(s.Err)
 	}
 	if err := h.writeSpec(spec); err != nil {
 		return err
 	}
-	wait, err := h.shims.Spawn(ctx, h.shimCommand, h.dbdir, spec.Name)
+	h.mu.Lock()
+	command := h.shimCommand
+	h.mu.Unlock()
+	st, err := h.shims.Spawn(ctx, command, h.dbdir, spec.Name)
 	if err != nil {
 		return err
 	}
 	h.mu.Lock()
 	if h.spawned == nil {
-		h.spawned = map[string]func(context.Context) (int, error){}
+		h.spawned = map[string]startedShim{}
 	}
-	h.spawned[spec.Name] = wait
+	if old := h.spawned[spec.Name]; old != nil {
+		old.Close()
+	}
+	h.spawned[spec.Name] = st
 	h.mu.Unlock()
 	return nil
 }
@@ -48,18 +54,23 @@ func (h *Host) startUnikernel(ctx context.Context, spec *plan.Spec) error {
 // stayed up for window (counted from the tender's start), or says how it
 // ended. A tender that ran to completion and that its policy leaves ended
 // (a job under "never" or "on-failure" that exits 0) did what it was
-// started for: that is success.
+// started for: that is success. A shim this Host started tells it through
+// its notifications; another one is watched through its files.
 func (h *Host) VerifyUnikernel(ctx context.Context, name string, window time.Duration) error {
 	h.mu.Lock()
-	wait := h.spawned[name]
+	st := h.spawned[name]
 	delete(h.spawned, name)
 	h.mu.Unlock()
-	if wait != nil {
-		if _, err := wait(ctx); err != nil {
+	var err error
+	if st != nil {
+		defer st.Close()
+		if _, err := st.Wait(ctx); err != nil {
 			return fmt.Errorf("start unikernel %s: %w", name, err)
 		}
+		err = st.Verify(ctx, window)
+	} else {
+		err = h.shims.WaitRunning(ctx, h.dbdir, name, window)
 	}
-	err := h.shims.WaitRunning(ctx, h.dbdir, name, window)
 	var ended *shim.EndError
 	if errors.As(err, &ended) && ended.State == datadir.StateExited {
 		h.log.Info("unikernel ran to completion during the verify window", "name", name)

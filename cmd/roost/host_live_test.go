@@ -47,8 +47,8 @@ var (
 	simErr  error
 )
 
-// simTenders builds roost-simtender once and returns a directory holding
-// it as solo5-hvt and solo5-spt.
+// simTenders builds roost-simtender and roost-shim once and returns a
+// directory holding them, the simulator as solo5-hvt and solo5-spt.
 func simTenders(tb testing.TB) string {
 	tb.Helper()
 	simOnce.Do(func() {
@@ -60,6 +60,13 @@ func simTenders(tb testing.TB) string {
 		out, err := exec.Command("go", "build", "-o", bin, "../../internal/cmd/roost-simtender").CombinedOutput()
 		if err != nil {
 			simErr = errors.New("build roost-simtender: " + err.Error() + "\n" + string(out))
+			return
+		}
+		// roost finds roost-shim on PATH: the test binary standing in for
+		// roost has no roost-shim beside it.
+		out, err = exec.Command("go", "build", "-o", filepath.Join(simDir, "roost-shim"), "../roost-shim").CombinedOutput()
+		if err != nil {
+			simErr = errors.New("build roost-shim: " + err.Error() + "\n" + string(out))
 			return
 		}
 		for _, name := range []string{"solo5-hvt", "solo5-spt"} {

@@ -40,11 +40,6 @@ func main() { os.Exit(run()) }
 // and SIGTERM ending the context. Tests that stand in for the roost binary
 // call it too.
 func run() int {
-	if len(os.Args) > 1 && os.Args[1] == "shim" {
-		// The shim handles its own signals: SIGTERM means stop the
-		// tender, not die.
-		return Main(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
-	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	stopProfile := startProfile()

@@ -14,13 +14,12 @@ import (
 )
 
 // command is one subcommand: its name, a line for the usage text, and its
-// run function. Hidden commands are left out of the usage text.
+// run function.
 type command struct {
-	name   string
-	args   string
-	short  string
-	run    func(ctx context.Context, g *globals, args []string) error
-	hidden bool
+	name  string
+	args  string
+	short string
+	run   func(ctx context.Context, g *globals, args []string) error
 }
 
 func commands() []command {
@@ -35,7 +34,6 @@ func commands() []command {
 		{name: "status", args: "[NAME]", short: "show the unikernels' state, pids, restarts, resources", run: runStatus},
 		{name: "logs", args: "NAME", short: "print a unikernel's console output", run: runLogs},
 		{name: "version", short: "print roost's version", run: runVersion},
-		{name: "shim", run: runShim, hidden: true},
 	}
 }
 
@@ -128,9 +126,6 @@ Commands:
 	cmds := commands()
 	sort.Slice(cmds, func(i, j int) bool { return cmds[i].name < cmds[j].name })
 	for _, c := range cmds {
-		if c.hidden {
-			continue
-		}
 		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.short)
 	}
 	fmt.Fprint(w, `

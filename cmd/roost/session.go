@@ -44,15 +44,10 @@ func (g *globals) openHost(dir string, cfg *config.Config) (*session, error) {
 	if cfg != nil {
 		tenders = cfg.Settings.Tenders
 	}
-	cmd, err := shimCommand()
-	if err != nil {
-		return nil, err
-	}
 	host, err := platform.NewHost(platform.Options{
-		DBDir:       dbdir,
-		ShimCommand: cmd,
-		TenderDirs:  tenders,
-		Log:         g.logger(),
+		DBDir:      dbdir,
+		TenderDirs: tenders,
+		Log:        g.logger(),
 	})
 	if err != nil {
 		return nil, err
@@ -66,17 +61,6 @@ func (g *globals) logger() *slog.Logger {
 		return slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	return slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
-}
-
-// shimCommand is how platform starts `roost shim`: this executable, with
-// argv[0] "roost" (so that a test binary standing in for roost dispatches
-// it the same way).
-func shimCommand() ([]string, error) {
-	exe, err := os.Executable()
-	if err != nil {
-		return nil, fmt.Errorf("find roost's own executable: %w", err)
-	}
-	return []string{exe, "roost"}, nil
 }
 
 // lock takes the data directory's lock, creating the directory first when
@@ -112,6 +96,7 @@ func (s *session) observeFor(ctx context.Context, desired *plan.Desired) (*plan.
 	if o.Tenders == nil {
 		o.Tenders = map[string]plan.TenderLookup{}
 	}
+	o.Shim = s.host.FindShim(ctx)
 	if desired != nil {
 		for _, u := range desired.Unikernels {
 			key := plan.TenderKey(u.Image.Target, u.Image.ABIVersion)

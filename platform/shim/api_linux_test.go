@@ -16,14 +16,15 @@ import (
 	"github.com/roostd/roost/platform/datadir"
 )
 
-// roostCommand runs the test binary as roost (TestMain runs its shim).
+// roostCommand runs the test binary as roost-shim (TestMain runs its
+// shim).
 func roostCommand(t *testing.T) []string {
 	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return []string{exe, "roost"}
+	return []string{exe, "shim"}
 }
 
 // startShim starts a real shim process for spec with Start. The test's
@@ -200,27 +201,116 @@ func TestWaitRunningReportsEnd(t *testing.T) {
 			wantErr:   `^start tender: fork/exec /nonexistent/solo5-hvt: no such file or directory$`,
 		},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			spec := newSpec(t, tt.restart, tt.directive...)
-			if tt.command != nil {
-				spec.Command = tt.command
-			}
-			dbdir, _ := startShim(t, "", spec)
-			// Long enough for a slow start (-race) to exit first.
-			err := waitRunning(t, dbdir, spec.Name, waitTimeout-time.Second)
-			var end *EndError
-			if !errors.As(err, &end) || !errors.Is(err, ErrEnded) {
-				t.Fatalf("WaitRunning = %v, want an *EndError", err)
-			}
-			if end.State != tt.wantState {
-				t.Errorf("WaitRunning: state %q, want %q", end.State, tt.wantState)
-			}
-			if !regexp.MustCompile(tt.wantErr).MatchString(err.Error()) {
-				t.Errorf("WaitRunning = %q, want it to match %q", err, tt.wantErr)
-			}
-		})
+	// Each case twice: told by the files (WaitRunning) and by the shim's
+	// notifications (Started.Verify); both must say the same.
+	type waiter func(t *testing.T, spec *datadir.Spec, window time.Duration) error
+	files := func(t *testing.T, spec *datadir.Spec, window time.Duration) error {
+		dbdir, _ := startShim(t, "", spec)
+		return waitRunning(t, dbdir, spec.Name, window)
+	}
+	notified := func(t *testing.T, spec *datadir.Spec, window time.Duration) error {
+		return verifyShim(t, spawnShim(t, "", spec), window)
+	}
+	for _, how := range []struct {
+		name string
+		wait waiter
+	}{{"files", files}, {"notified", notified}} {
+		for _, tt := range tests {
+			t.Run(how.name+"/"+tt.name, func(t *testing.T) {
+				t.Parallel()
+				spec := newSpec(t, tt.restart, tt.directive...)
+				if tt.command != nil {
+					spec.Command = tt.command
+				}
+				// Long enough for a slow start (-race) to exit first.
+				err := how.wait(t, spec, waitTimeout-time.Second)
+				checkEnd(t, err, tt.wantState, tt.wantErr)
+			})
+		}
+	}
+}
+
+// checkEnd checks that err is an *EndError in state wantState whose text
+// matches wantErr.
+func checkEnd(t *testing.T, err error, wantState datadir.State, wantErr string) {
+	t.Helper()
+	var end *EndError
+	if !errors.As(err, &end) || !errors.Is(err, ErrEnded) {
+		t.Fatalf("WaitRunning = %v, want an *EndError", err)
+	}
+	if end.State != wantState {
+		t.Errorf("WaitRunning: state %q, want %q", end.State, wantState)
+	}
+	if !regexp.MustCompile(wantErr).MatchString(err.Error()) {
+		t.Errorf("WaitRunning = %q, want it to match %q", err, wantErr)
+	}
+}
+
+// spawnShim spawns a real shim for spec and waits until it is ready; the
+// test's cleanup stops it.
+func spawnShim(t *testing.T, dbdir datadir.Dir, spec *datadir.Spec) *Started {
+	t.Helper()
+	if dbdir == "" {
+		dbdir = newDBDir(t, spec)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
+	defer cancel()
+	st, err := Spawn(ctx, roostCommand(t), dbdir, spec.Name)
+	if err != nil {
+		t.Fatalf("Spawn: %v", err)
+	}
+	t.Cleanup(func() {
+		st.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
+		defer cancel()
+		if err := Stop(ctx, dbdir, spec.Name, time.Second); err != nil {
+			t.Errorf("cleanup: %v", err)
+		}
+		if b, err := os.ReadFile(dbdir.ShimLog(spec.Name)); err == nil && t.Failed() {
+			t.Logf("shim.log:\n%s", b)
+		}
+	})
+	if _, err := st.Wait(ctx); err != nil {
+		t.Fatalf("Wait: %v", err)
+	}
+	return st
+}
+
+func verifyShim(t *testing.T, st *Started, window time.Duration) error {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
+	defer cancel()
+	return st.Verify(ctx, window)
+}
+
+// TestVerifyRunning checks that Verify returns once the tender has run for
+// the window, and that a tender that keeps running does not end it.
+func TestVerifyRunning(t *testing.T) {
+	t.Parallel()
+	spec := newSpec(t, datadir.Restart{}, "wait")
+	st := spawnShim(t, "", spec)
+	start := time.Now()
+	if err := verifyShim(t, st, 200*time.Millisecond); err != nil {
+		t.Fatalf("Verify = %v, want nil", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("Verify took %s for a 200ms window", d)
+	}
+}
+
+// TestVerifyShimKilled checks that a shim killed during the window is
+// an end, told at once by the closed notifications.
+func TestVerifyShimKilled(t *testing.T) {
+	t.Parallel()
+	spec := newSpec(t, datadir.Restart{}, "wait")
+	st := spawnShim(t, "", spec)
+	if err := unix.Kill(st.cmd.Process.Pid, unix.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	err := verifyShim(t, st, waitTimeout-time.Second)
+	var end *EndError
+	if !errors.As(err, &end) || !strings.Contains(err.Error(), "exited before its tender was running") {
+		t.Errorf("Verify after SIGKILL of the shim = %v, want an *EndError saying the shim exited", err)
 	}
 }
 

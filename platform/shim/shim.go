@@ -34,6 +34,12 @@ const (
 // after the spec's stop_timeout); a second one SIGKILLs at once. SIGHUP
 // reloads spec.json. ctx being done is a stop too.
 func Run(ctx context.Context, dbdir datadir.Dir, name string, log io.Writer) int {
+	return run1(ctx, dbdir, name, log, nil)
+}
+
+// run1 is Run with a notification descriptor (nil for none), which it
+// closes.
+func run1(ctx context.Context, dbdir datadir.Dir, name string, log io.Writer, notify *os.File) int {
 	// Caught, not ignored: a caught signal is reset to its default action
 	// by exec, so the tender starts with default actions even if the shim
 	// was started with SIGINT ignored (solo5-spt installs no handlers).
@@ -48,6 +54,10 @@ func Run(ctx context.Context, dbdir datadir.Dir, name string, log io.Writer) int
 		consoleMax: DefaultConsoleMax,
 		lockWait:   lockWait,
 		killWait:   killWait,
+	}
+	if notify != nil {
+		cfg.notify = newNotifier(notify)
+		defer cfg.notify.close()
 	}
 	if subreaperSupported {
 		// Separate from the exit signals; subscribed before any start.
@@ -77,6 +87,8 @@ type config struct {
 	killWait   time.Duration // see the constant killWait
 	// onStatus, if set, sees every status written, in order (tests).
 	onStatus func(datadir.Status)
+	// notify, if set, is told every status written (Spawn's pipe).
+	notify *notifier
 }
 
 // run is Run with its inputs explicit.
@@ -401,6 +413,9 @@ func (s *supervisor) write() {
 	}
 	if s.cfg.onStatus != nil {
 		s.cfg.onStatus(s.status)
+	}
+	if err == nil {
+		s.cfg.notify.send(&s.status)
 	}
 }
 

@@ -1,8 +1,11 @@
 package shim
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"slices"
@@ -18,29 +21,44 @@ const startTimeout = 10 * time.Second
 
 // Start starts a detached shim (own session, stdin /dev/null, output
 // appended to shim.log) for the unikernel name, whose spec.json must be
-// written already. command is how to run roost: command[0] is the
-// executable and command[1] its argv[0] ("roost"); Start appends "shim",
+// written already. command is how to run roost-shim: the executable and
+// any leading arguments; Start appends the notification descriptor,
 // dbdir and name. It returns once the shim holds shim.lock and has written
 // its first status.json (it has read its spec and is starting the tender),
 // or has done so and already exited (WaitRunning then says how the tender
 // ended). It fails with ErrRunning if a shim is alive for name already, and
 // with the tail of shim.log if the shim exits before it got that far.
 func Start(ctx context.Context, command []string, dbdir datadir.Dir, name string) (pid int, err error) {
-	wait, err := Spawn(ctx, command, dbdir, name)
+	st, err := Spawn(ctx, command, dbdir, name)
 	if err != nil {
 		return 0, err
 	}
-	return wait(ctx)
+	defer st.Close()
+	return st.Wait(ctx)
+}
+
+// Started is a shim that Spawn started: its process, and the notifications
+// it writes on the pipe Spawn handed it (one datadir.Status per status.json
+// it writes). Wait and Verify read them; nothing polls files.
+type Started struct {
+	dbdir  datadir.Dir
+	name   string
+	cmd    *exec.Cmd
+	exited <-chan struct{} // closed once the shim has exited and is reaped
+	r      *os.File        // the pipe's read end
+	events <-chan datadir.Status
+	last   *datadir.Status // the last status read, if any
 }
 
 // Spawn is the first half of Start: it starts the shim process and returns
-// at once, with a function that does the second half (waits until the shim
-// holds shim.lock and has written its first status, or says why not). A
-// caller starting many shims spawns them all, then waits: the shims' own
-// start-up overlaps.
-func Spawn(ctx context.Context, command []string, dbdir datadir.Dir, name string) (wait func(context.Context) (int, error), err error) {
-	if len(command) < 2 {
-		return nil, fmt.Errorf("start shim of %s: command %q: want the executable and argv[0]", name, command)
+// at once. Wait does the second half (until the shim holds shim.lock and
+// has written its first status, or says why not), Verify the check that
+// the tender stays up, and Close lets go of the notifications. A caller
+// starting many shims spawns them all, then waits: the shims' own start-up
+// overlaps.
+func Spawn(ctx context.Context, command []string, dbdir datadir.Dir, name string) (*Started, error) {
+	if len(command) < 1 {
+		return nil, fmt.Errorf("start shim of %s: no command", name)
 	}
 	alive, pid, err := Alive(dbdir, name)
 	if err != nil {
@@ -59,18 +77,26 @@ func Spawn(ctx context.Context, command []string, dbdir datadir.Dir, name string
 		return nil, fmt.Errorf("start shim of %s: %w", name, err)
 	}
 	defer devnull.Close()
+	r, w, err := os.Pipe()
+	if err != nil {
+		return nil, fmt.Errorf("start shim of %s: %w", name, err)
+	}
+	defer w.Close()
 	cmd := &exec.Cmd{
-		Path:   command[0],
-		Args:   append(slices.Clone(command[1:]), "shim", string(dbdir), name),
-		Stdin:  devnull,
-		Stdout: logf,
-		Stderr: logf,
+		Path: command[0],
+		// ExtraFiles[0] is descriptor 3 in the shim.
+		Args:       append(slices.Clone(command), "-notify-fd", "3", string(dbdir), name),
+		Stdin:      devnull,
+		Stdout:     logf,
+		Stderr:     logf,
+		ExtraFiles: []*os.File{w},
 		// Its own session: no controlling terminal, so it outlives the
 		// CLI, its terminal and its process group's signals.
 		// (syscall only for exec.Cmd's own type.)
 		SysProcAttr: &syscall.SysProcAttr{Setsid: true},
 	}
 	if err := cmd.Start(); err != nil {
+		r.Close()
 		return nil, fmt.Errorf("start shim of %s: %w", name, err)
 	}
 
@@ -87,45 +113,79 @@ func Spawn(ctx context.Context, command []string, dbdir datadir.Dir, name string
 		cmd.Wait() // the exit code is read from cmd.ProcessState
 		close(exited)
 	}()
-
-	return func(ctx context.Context) (int, error) { return waitStarted(ctx, cmd, exited, dbdir, name) }, nil
+	return &Started{dbdir: dbdir, name: name, cmd: cmd, exited: exited, r: r, events: readNotifications(r)}, nil
 }
 
-// waitStarted waits until the shim cmd holds shim.lock and has written
-// its first status, or has exited; exited is closed when it has.
-func waitStarted(ctx context.Context, cmd *exec.Cmd, exited <-chan struct{}, dbdir datadir.Dir, name string) (int, error) {
-	pid := cmd.Process.Pid
+// readNotifications decodes the shim's notification lines from r onto the
+// returned channel, which is closed when r ends (the shim closed it or
+// exited, or Close closed r). Its goroutine ends with r.
+func readNotifications(r io.Reader) <-chan datadir.Status {
+	events := make(chan datadir.Status, 8)
+	go func() {
+		defer close(events)
+		sc := bufio.NewScanner(r)
+		for sc.Scan() {
+			var st datadir.Status
+			if json.Unmarshal(sc.Bytes(), &st) != nil {
+				continue // not from a shim of this protocol: ignore
+			}
+			events <- st
+		}
+	}()
+	return events
+}
+
+// Close stops listening to the shim, which then stops notifying. The
+// shim itself goes on.
+func (s *Started) Close() {
+	s.r.Close()
+	// Unblock the reader should the channel be full.
+	for range s.events {
+	}
+}
+
+// Wait waits until the shim holds shim.lock and has written its first
+// status, or has exited, and returns its pid.
+func (s *Started) Wait(ctx context.Context) (int, error) {
+	pid := s.cmd.Process.Pid
 	deadline := time.NewTimer(startTimeout)
 	defer deadline.Stop()
-	tick := time.NewTicker(pollInterval)
-	defer tick.Stop()
-	lock := dbdir.ShimLock(name)
-	for {
-		held, lockPID, err := probeLock(dbdir, lock)
-		if err != nil {
-			return pid, fmt.Errorf("start shim of %s: %w", name, err)
-		}
-		if held && lockPID == pid && statusBy(dbdir, name, pid) {
-			return pid, nil
-		}
+	for s.last == nil {
 		select {
-		case <-exited:
-			code := cmd.ProcessState.ExitCode()
-			if code == ExitDone && statusBy(dbdir, name, pid) {
-				return pid, nil // it ran and is done already
+		case st, ok := <-s.events:
+			if !ok {
+				return s.waitExit(ctx)
 			}
-			err := fmt.Errorf("shim pid %d exited with code %d", pid, code)
-			if code == ExitLocked {
-				err = fmt.Errorf("%w: %w", ErrRunning, err)
+			if st.ShimPID == pid {
+				s.last = &st
 			}
-			return 0, fmt.Errorf("start shim of %s: %w%s", name, err, tailText("shim.log", dbdir.TailLines(dbdir.ShimLog(name), tailCount)))
 		case <-ctx.Done():
-			return pid, fmt.Errorf("start shim of %s: %w", name, ctx.Err())
+			return pid, fmt.Errorf("start shim of %s: %w", s.name, ctx.Err())
 		case <-deadline.C:
-			return pid, fmt.Errorf("start shim of %s: pid %d has not taken shim.lock after %s", name, pid, startTimeout)
-		case <-tick.C:
+			return pid, fmt.Errorf("start shim of %s: pid %d has not taken shim.lock after %s", s.name, pid, startTimeout)
 		}
 	}
+	return pid, nil
+}
+
+// waitExit handles a shim that closed its notifications before its first
+// status: it exited, maybe having run a tender to its end already.
+func (s *Started) waitExit(ctx context.Context) (int, error) {
+	pid := s.cmd.Process.Pid
+	select {
+	case <-s.exited:
+	case <-ctx.Done():
+		return pid, fmt.Errorf("start shim of %s: %w", s.name, ctx.Err())
+	}
+	code := s.cmd.ProcessState.ExitCode()
+	if code == ExitDone && statusBy(s.dbdir, s.name, pid) {
+		return pid, nil // it ran and is done already
+	}
+	err := fmt.Errorf("shim pid %d exited with code %d", pid, code)
+	if code == ExitLocked {
+		err = fmt.Errorf("%w: %w", ErrRunning, err)
+	}
+	return 0, fmt.Errorf("start shim of %s: %w%s", s.name, err, tailText("shim.log", s.dbdir.TailLines(s.dbdir.ShimLog(s.name), tailCount)))
 }
 
 // statusBy reports whether status.json of name was written by shim pid.

@@ -153,3 +153,69 @@ func tailText(log string, lines []string) string {
 	}
 	return b.String()
 }
+
+// Verify is WaitRunning for a shim this process started: the same outcome,
+// told by the shim's notifications instead of looks at its files, so that
+// a tender's end within the window is known as soon as the shim has
+// recorded it. Call Wait first.
+func (s *Started) Verify(ctx context.Context, window time.Duration) error {
+	type tenderID struct {
+		pid   int
+		start uint64
+	}
+	var seen tenderID
+	var timer <-chan time.Time
+	st := s.last
+	for {
+		if st != nil {
+			switch st.State {
+			case datadir.StateStarting:
+			case datadir.StateRunning:
+				id := tenderID{st.TenderPID, st.TenderStart}
+				if seen.pid != 0 && id != seen {
+					e := endError(s.dbdir, s.name, st)
+					e.Reason += " and was restarted"
+					return e
+				}
+				if seen.pid == 0 {
+					left := window - time.Since(st.StartedAt)
+					if left <= 0 {
+						return nil
+					}
+					timer = time.After(left)
+				}
+				seen = id
+			default:
+				return endError(s.dbdir, s.name, st)
+			}
+		}
+		select {
+		case next, ok := <-s.events:
+			if !ok {
+				return s.verifyEnded(window)
+			}
+			st = &next
+			s.last = st
+		case <-timer:
+			return nil
+		case <-ctx.Done():
+			return fmt.Errorf("wait for %s: %w", s.name, ctx.Err())
+		}
+	}
+}
+
+// verifyEnded tells why the notifications ended during the verify window:
+// the shim's last status.json, if it wrote a final one, or its death.
+func (s *Started) verifyEnded(window time.Duration) error {
+	<-s.exited
+	st, err := ReadStatus(s.dbdir, s.name)
+	if err == nil && st.ShimPID == s.cmd.Process.Pid && st.State != datadir.StateStarting && st.State != datadir.StateRunning {
+		return endError(s.dbdir, s.name, st)
+	}
+	return &EndError{
+		Name:   s.name,
+		Reason: fmt.Sprintf("shim pid %d exited before its tender was running for %s", s.cmd.Process.Pid, window),
+		Log:    "shim.log",
+		Tail:   s.dbdir.TailLines(s.dbdir.ShimLog(s.name), tailCount),
+	}
+}
