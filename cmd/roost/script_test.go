@@ -18,7 +18,7 @@ var update = flag.Bool("update", false, "rewrite testscript and golden files wit
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"roost": func() { os.Exit(run()) },
+		"roost": func() { os.Exit(run(newPlatformHost)) },
 	})
 }
 

@@ -187,7 +187,7 @@ func (s *session) unikernelStatus(ou plan.ObservedUnikernel) unikernelJSON {
 		started := st.StartedAt
 		u.StartedAt = &started
 		u.UptimeSeconds = time.Since(started).Seconds()
-		if ps, err := platform.ProcessStats(st.TenderPID); err == nil {
+		if ps, err := s.host.ProcessStats(st.TenderPID); err == nil {
 			u.RSSBytes = ps.RSSBytes
 			u.CPUSeconds = ps.CPUTime.Seconds()
 		}

@@ -163,7 +163,7 @@ func runWatch(ctx context.Context, g *globals, args []string) error {
 		},
 		DBDir: string(s.dbdir),
 		Lock: func(ctx context.Context) (func(), error) {
-			return platform.Lock(ctx, s.dbdir, true, *lockTimeout)
+			return s.host.Lock(ctx, true, *lockTimeout)
 		},
 		Drift:   drift,
 		Trigger: trigger,
