@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -59,12 +60,13 @@ func (l *loader) checkImage(u *unikernelDecl) {
 		return
 	}
 	subject := rangePtr(u.image.Expr.Range())
+	shown := shownPath(subject.Filename, u.Image.Path)
 	img, err := l.images.Read(u.Image.Path)
 	if err != nil {
 		l.diags = append(l.diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Unreadable image",
-			Detail:   fmt.Sprintf("The image of unikernel %q cannot be used: %s.", u.Name, imageErrText(err)),
+			Detail:   fmt.Sprintf("The image of unikernel %q cannot be used: %s.", u.Name, imageErrText(err, u.Image.Path, shown)),
 			Subject:  subject,
 		})
 		return
@@ -86,7 +88,7 @@ func (l *loader) checkImage(u *unikernelDecl) {
 		l.diags = append(l.diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Unsupported image target",
-			Detail:   fmt.Sprintf("The image %s is built for the Solo5 %s target; roost runs hvt and spt images.", u.Image.Path, img.Target),
+			Detail:   fmt.Sprintf("The image %s is built for the Solo5 %s target; roost runs hvt and spt images.", shown, img.Target),
 			Subject:  subject,
 		})
 	}
@@ -94,7 +96,7 @@ func (l *loader) checkImage(u *unikernelDecl) {
 		l.diags = append(l.diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Image for another architecture",
-			Detail:   fmt.Sprintf("The image %s is built for %s; this host is %s.", u.Image.Path, img.Machine, runtime.GOARCH),
+			Detail:   fmt.Sprintf("The image %s is built for %s; this host is %s.", shown, img.Machine, runtime.GOARCH),
 			Subject:  subject,
 		})
 	}
@@ -103,7 +105,7 @@ func (l *loader) checkImage(u *unikernelDecl) {
 			l.diags = append(l.diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Unsupported manifest device",
-				Detail:   fmt.Sprintf("The manifest of %s has device %q of type %d, which roost cannot attach.", u.Image.Path, d.Name, uint32(d.Type)),
+				Detail:   fmt.Sprintf("The manifest of %s has device %q of type %d, which roost cannot attach.", shown, d.Name, uint32(d.Type)),
 				Subject:  subject,
 			})
 		}
@@ -127,10 +129,26 @@ func (l *loader) checkImage(u *unikernelDecl) {
 			Severity: hcl.DiagError,
 			Summary:  "Devices do not match the image's manifest",
 			Detail: fmt.Sprintf("Unikernel %q must attach exactly the devices its image's manifest declares. The manifest of %s has net devices %s and block devices %s. %s.",
-				u.Name, u.Image.Path, list(u.Image.Nets), list(u.Image.Blocks), strings.Join(problems, "; ")),
+				u.Name, shown, list(u.Image.Nets), list(u.Image.Blocks), strings.Join(problems, "; ")),
 			Subject: rangePtr(u.def),
 		})
 	}
+}
+
+// shownPath is how a diagnostic names the file at path that file names:
+// relative to that file's directory when beneath it, as users write it,
+// else absolute. An absolute path would make the text (and where hcl's
+// diagnostic writer wraps it) depend on where the directory lives.
+func shownPath(file, path string) string {
+	dir, err := filepath.Abs(filepath.Dir(file))
+	if err != nil {
+		return path
+	}
+	rel, err := filepath.Rel(dir, path)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return path
+	}
+	return rel
 }
 
 // setDiff describes how declared differs from manifest, or returns "".
@@ -163,13 +181,17 @@ func list(s []string) string {
 	return "[" + strings.Join(s, ", ") + "]"
 }
 
-func imageErrText(err error) string {
+func imageErrText(err error, path, shown string) string {
 	var pe *os.PathError
 	if errors.As(err, &pe) {
-		if pe.Op == "parse" {
-			return fmt.Sprintf("%s is not a Solo5 image: %s", pe.Path, pe.Err)
+		p := pe.Path
+		if p == path {
+			p = shown
 		}
-		return fmt.Sprintf("%s: %s", pe.Path, pe.Err)
+		if pe.Op == "parse" {
+			return fmt.Sprintf("%s is not a Solo5 image: %s", p, pe.Err)
+		}
+		return fmt.Sprintf("%s: %s", p, pe.Err)
 	}
 	return err.Error()
 }

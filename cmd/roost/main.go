@@ -34,15 +34,15 @@ func startProfile() func() {
 	}
 }
 
-func main() { os.Exit(run()) }
+func main() { os.Exit(run(newPlatformHost)) }
 
-// run is roost as a process: os.Args, the standard streams, and SIGINT
-// and SIGTERM ending the context. Tests that stand in for the roost binary
-// call it too.
-func run() int {
+// run is roost as a process on the host that newHost opens: os.Args, the
+// standard streams, and SIGINT and SIGTERM ending the context. Tests that
+// stand in for the roost binary call it too, with a fake host.
+func run(newHost newHostFunc) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	stopProfile := startProfile()
 	defer stopProfile()
-	return Main(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	return mainHost(ctx, newHost, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 }

@@ -46,6 +46,8 @@ type globals struct {
 
 	stdin          io.Reader
 	stdout, stderr io.Writer
+	// newHost opens the host: newPlatformHost, or a fake in tests.
+	newHost newHostFunc
 }
 
 func (g *globals) register(fs *flag.FlagSet) {
@@ -64,10 +66,15 @@ func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code)
 // failed step's output); main adds nothing but the exit code.
 var errReported = errors.New("reported")
 
-// Main runs roost with args (without the program name) and returns the
-// process exit code.
+// Main runs roost with args (without the program name) on the real host and
+// returns the process exit code.
 func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	g := &globals{stdin: stdin, stdout: stdout, stderr: stderr}
+	return mainHost(ctx, newPlatformHost, args, stdin, stdout, stderr)
+}
+
+// mainHost is Main on the host that newHost opens.
+func mainHost(ctx context.Context, newHost newHostFunc, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	g := &globals{stdin: stdin, stdout: stdout, stderr: stderr, newHost: newHost}
 	fs := flag.NewFlagSet("roost", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	g.register(fs)

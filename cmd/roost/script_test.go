@@ -18,7 +18,7 @@ var update = flag.Bool("update", false, "rewrite testscript and golden files wit
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"roost": func() { os.Exit(run()) },
+		"roost": func() { os.Exit(run(scriptHost)) },
 	})
 }
 
@@ -31,6 +31,10 @@ func TestScript(t *testing.T) {
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("ROOST_DBDIR", env.WorkDir+"/dbdir")
 			env.Setenv("NO_COLOR", "1")
+			// roost runs on the fake host (fakehost_test.go), kept in
+			// $ROOST_DBDIR/fakehost.json; a [root] script may empty this
+			// to use the real one.
+			env.Setenv("ROOST_FAKEHOST", "1")
 			// testscript puts the directory holding the roost command
 			// first in PATH; scripts that need a PATH without Solo5
 			// tenders set PATH=$TESTBIN.
@@ -40,6 +44,8 @@ func TestScript(t *testing.T) {
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"mkimage":   cmdMkimage,
 			"exit-code": cmdExitCode,
+			"fakehost":  cmdFakehost,
+			"mask":      cmdMask,
 		},
 	})
 }

@@ -12,19 +12,18 @@ import (
 
 	"github.com/roostd/roost/config"
 	"github.com/roostd/roost/plan"
-	"github.com/roostd/roost/platform"
 	"github.com/roostd/roost/platform/datadir"
 	"github.com/roostd/roost/platform/solo5"
 )
 
 // session is one command's view of a configuration and a host: the loaded
-// directory, the data directory and the platform Host.
+// directory, the data directory and the host.
 type session struct {
 	g     *globals
 	dir   string
 	cfg   *config.Config
 	dbdir datadir.Dir
-	host  *platform.Host
+	host  host
 }
 
 // openSession loads dir (printing its diagnostics; errors end the command)
@@ -44,11 +43,7 @@ func (g *globals) openHost(dir string, cfg *config.Config) (*session, error) {
 	if cfg != nil {
 		tenders = cfg.Settings.Tenders
 	}
-	host, err := platform.NewHost(platform.Options{
-		DBDir:      dbdir,
-		TenderDirs: tenders,
-		Log:        g.logger(),
-	})
+	host, err := g.newHost(hostOptions{DBDir: dbdir, Tenders: tenders, Log: g.logger()})
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +69,7 @@ func (s *session) lock(ctx context.Context, exclusive bool, timeout time.Duratio
 		// Nothing to read yet: an empty host needs no lock.
 		return func() {}, nil
 	}
-	return platform.Lock(ctx, s.dbdir, exclusive, timeout)
+	return s.host.Lock(ctx, exclusive, timeout)
 }
 
 // observe reads the host and looks up the tenders the configuration needs.

@@ -11,7 +11,6 @@ import (
 	"github.com/roostd/roost/config"
 	"github.com/roostd/roost/plan"
 	"github.com/roostd/roost/plan/planjson"
-	"github.com/roostd/roost/platform"
 	"github.com/roostd/roost/platform/datadir"
 )
 
@@ -120,7 +119,7 @@ func (s *session) unikernelStatus(ou plan.ObservedUnikernel) views.UnikernelStat
 		started := st.StartedAt
 		u.StartedAt = &started
 		u.UptimeSeconds = time.Since(started).Seconds()
-		if ps, err := platform.ProcessStats(st.TenderPID); err == nil {
+		if ps, err := s.host.ProcessStats(st.TenderPID); err == nil {
 			u.RSSBytes = ps.RSSBytes
 			u.CPUSeconds = ps.CPUTime.Seconds()
 		}

@@ -116,7 +116,7 @@ func watch(ctx context.Context, g *globals, s *session, wf *watchFlags, openedTe
 	r := &watchReport{dir: s.dir, dbdir: s.dbdir, view: view, metrics: metrics}
 	cfg := apply.WatchConfig{
 		Source:  src,
-		Host:    watchHost{Host: s.host, s: s, lockTimeout: wf.lockTimeout},
+		Host:    watchHost{host: s.host, s: s, lockTimeout: wf.lockTimeout},
 		Drift:   watchDrift(ctx, &wg, s, metrics, view, wf.resync),
 		Trigger: notifyHUP(ctx, &wg),
 		Report:  r.report,
@@ -132,7 +132,7 @@ func watch(ctx context.Context, g *globals, s *session, wf *watchFlags, openedTe
 // watchHost is the platform host as the watch loop sees it: observed for
 // the configuration the loop has in force, locked for each pass.
 type watchHost struct {
-	*platform.Host
+	host
 	s           *session
 	lockTimeout time.Duration
 }
@@ -142,7 +142,7 @@ func (h watchHost) ObserveFor(ctx context.Context, desired *plan.Desired) (*plan
 }
 
 func (h watchHost) Lock(ctx context.Context) (func(), error) {
-	return platform.Lock(ctx, h.s.dbdir, true, h.lockTimeout)
+	return h.host.Lock(ctx, true, h.lockTimeout)
 }
 
 // hostDrift is the platform's drift as the watch loop sees it.
