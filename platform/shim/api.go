@@ -53,41 +53,21 @@ func Alive(dbdir datadir.Dir, name string) (alive bool, pid int, err error) {
 	return true, pid, nil
 }
 
-// livePID returns the pid of the live shim of name, or 0 if none is alive.
-// It gives a shim that holds the lock but has not yet written its pid a
-// moment to do so.
-func livePID(ctx context.Context, dbdir datadir.Dir, name string) (int, error) {
-	const tries = 200 // 1 s at pollInterval
-	for i := 0; ; i++ {
-		alive, pid, err := Alive(dbdir, name)
-		if err != nil || !alive || pid != 0 {
-			return pid, err
-		}
-		if i == tries {
-			return 0, fmt.Errorf("shim.lock of %s is held but names no pid", name)
-		}
-		if err := sleep(ctx, pollInterval); err != nil {
-			return 0, err
-		}
-	}
-}
-
 // Reload tells the shim of name to read spec.json again (SIGHUP), for the
 // fields that change in place: restart policy, stop timeout. It fails
-// with ErrNotRunning when no shim is alive.
+// with ErrNotRunning when no shim is alive. Only the proven holder of
+// shim.lock is signalled (findHolder).
 func Reload(dbdir datadir.Dir, name string) error {
-	pid, err := livePID(context.Background(), dbdir, name)
+	h, err := findHolder(context.Background(), dbdir, name)
 	if err != nil {
 		return fmt.Errorf("reload shim of %s: %w", name, err)
 	}
-	if pid == 0 {
+	if h == nil {
 		return fmt.Errorf("reload shim of %s: %w", name, ErrNotRunning)
 	}
-	if err := unix.Kill(pid, unix.SIGHUP); err != nil {
-		if errors.Is(err, unix.ESRCH) {
-			return fmt.Errorf("reload shim of %s: %w", name, ErrNotRunning)
-		}
-		return fmt.Errorf("reload shim of %s: signal pid %d: %w", name, pid, err)
+	defer h.close()
+	if err := h.signal(unix.SIGHUP); err != nil {
+		return fmt.Errorf("reload shim of %s: %w", name, err)
 	}
 	return nil
 }

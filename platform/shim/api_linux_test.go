@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -447,5 +448,69 @@ func TestShimReapsOrphans(t *testing.T) {
 			t.Fatalf("grandchild pid %d not reaped", grandchild)
 		}
 		time.Sleep(pollInterval)
+	}
+}
+
+// TestStopSignalsOnlyTheShim checks that a shim.lock held by a process
+// that is no shim, naming the pid of another process, gets neither of them
+// signalled: the pid in the file is only a claim (hardening finding 5).
+func TestStopSignalsOnlyTheShim(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("flock"); err != nil {
+		t.Skip("flock(1) (util-linux) is not installed: cannot hold a lock from another process")
+	}
+	spec := newSpec(t, datadir.Restart{})
+	dbdir := newDBDir(t, spec)
+	bystander := exec.Command("sleep", "1000")
+	if err := bystander.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { bystander.Process.Kill(); bystander.Wait() })
+	holder := exec.Command("flock", "-x", dbdir.ShimLock(spec.Name), "sleep", "1002")
+	if err := holder.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { holder.Process.Kill(); holder.Wait() })
+	starts := map[int]uint64{}
+	for _, p := range []*exec.Cmd{bystander, holder} {
+		start, err := procStartTime(p.Process.Pid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		starts[p.Process.Pid] = start
+	}
+	for _, claim := range []struct {
+		name string
+		pid  int
+	}{{"a bystander's pid", bystander.Process.Pid}, {"the holder's own pid", holder.Process.Pid}} {
+		// Wait until flock holds the lock, then forge the claim.
+		deadline := time.Now().Add(waitTimeout)
+		for {
+			if held, _, _ := probeLock(dbdir, dbdir.ShimLock(spec.Name)); held {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("flock(1) never took shim.lock")
+			}
+			time.Sleep(pollInterval)
+		}
+		if err := os.WriteFile(dbdir.ShimLock(spec.Name), []byte(strconv.Itoa(claim.pid)+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
+		err := Stop(ctx, dbdir, spec.Name, 100*time.Millisecond)
+		cancel()
+		if !errors.Is(err, ErrNotShim) {
+			t.Errorf("Stop with %s in shim.lock = %v, want ErrNotShim", claim.name, err)
+		}
+		if err := Reload(dbdir, spec.Name); !errors.Is(err, ErrNotShim) {
+			t.Errorf("Reload with %s in shim.lock = %v, want ErrNotShim", claim.name, err)
+		}
+	}
+	time.Sleep(50 * time.Millisecond) // time for a signal to take effect
+	for _, p := range []*exec.Cmd{bystander, holder} {
+		if !processAlive(p.Process.Pid, starts[p.Process.Pid]) {
+			t.Errorf("pid %d (%s) was signalled: it is gone", p.Process.Pid, p.Path)
+		}
 	}
 }

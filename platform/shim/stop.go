@@ -20,46 +20,47 @@ import (
 // exceed the spec's stop_timeout. A shim that is not running is already
 // stopped.
 //
-// Only a shim that holds shim.lock is signalled, at the pid it wrote
-// there: a pid whose liveness the lock does not vouch for is never
-// signalled.
+// Only the proven holder of shim.lock is signalled (findHolder), through a
+// pidfd, and its exit is waited for on that pidfd: a pid read from a file
+// is never signalled on its word.
 func Stop(ctx context.Context, dbdir datadir.Dir, name string, timeout time.Duration) error {
-	pid, err := livePID(ctx, dbdir, name)
+	h, err := findHolder(ctx, dbdir, name)
 	if err != nil {
 		return fmt.Errorf("stop shim of %s: %w", name, err)
 	}
-	if pid == 0 {
+	if h == nil {
 		return nil
 	}
-	if err := kill(pid, unix.SIGTERM); err != nil {
+	defer h.close()
+	if err := h.signal(unix.SIGTERM); err != nil {
 		return fmt.Errorf("stop shim of %s: %w", name, err)
 	}
-	done, err := waitReleased(ctx, dbdir, name, pid, timeout)
+	gone, err := h.waitGone(ctx, timeout)
 	if err != nil {
 		return fmt.Errorf("stop shim of %s: %w", name, err)
 	}
-	if done {
+	if gone {
 		return nil
 	}
 
 	// The shim has not exited: kill it, and what it leaves behind.
-	if err := kill(pid, unix.SIGKILL); err != nil {
+	if err := h.signal(unix.SIGKILL); err != nil {
 		return fmt.Errorf("stop shim of %s: %w", name, err)
 	}
 	st, _ := ReadStatus(dbdir, name)
-	if st != nil && st.ShimPID == pid && st.TenderPID > 0 && processAlive(st.TenderPID, st.TenderStart) {
+	if st != nil && st.ShimPID == h.pid && st.TenderPID > 0 && processAlive(st.TenderPID, st.TenderStart) {
 		if err := kill(-st.TenderPID, unix.SIGKILL); err != nil {
 			return fmt.Errorf("stop shim of %s: tender group: %w", name, err)
 		}
 	}
-	done, err = waitReleased(ctx, dbdir, name, pid, killWait)
+	gone, err = h.waitGone(ctx, killWait)
 	if err != nil {
 		return fmt.Errorf("stop shim of %s: %w", name, err)
 	}
-	if !done {
-		return fmt.Errorf("stop shim of %s: pid %d still holds shim.lock %s after SIGKILL", name, pid, killWait)
+	if !gone {
+		return fmt.Errorf("stop shim of %s: pid %d still runs %s after SIGKILL", name, h.pid, killWait)
 	}
-	if err := recordKilled(dbdir, name, pid, timeout); err != nil {
+	if err := recordKilled(dbdir, name, h.pid, timeout); err != nil {
 		return fmt.Errorf("stop shim of %s: %w", name, err)
 	}
 	return nil
@@ -72,27 +73,6 @@ func kill(pid int, sig unix.Signal) error {
 		return fmt.Errorf("send %s to %d: %w", unix.SignalName(sig), pid, err)
 	}
 	return nil
-}
-
-// waitReleased waits up to d until shim pid no longer holds the lock of
-// name, and reports whether it did.
-func waitReleased(ctx context.Context, dbdir datadir.Dir, name string, pid int, d time.Duration) (bool, error) {
-	deadline := time.Now().Add(d)
-	for {
-		held, lockPID, err := probeLock(dbdir, dbdir.ShimLock(name))
-		if err != nil {
-			return false, err
-		}
-		if !held || lockPID != pid {
-			return true, nil
-		}
-		if time.Now().After(deadline) {
-			return false, nil
-		}
-		if err := sleep(ctx, pollInterval); err != nil {
-			return false, err
-		}
-	}
 }
 
 // recordKilled writes in status.json that shim pid was killed by Stop, so
