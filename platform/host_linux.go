@@ -27,6 +27,7 @@ type nlHost struct {
 	handle *netlink.Handle
 	nsFD   int // the namespace of Options.NetNS, or -1 for roost's own
 	log    *slog.Logger
+	taps   *tapBatch // deletes taps in batches
 }
 
 func newOSHost(nsPath string, log *slog.Logger) (osHost, error) {
@@ -36,6 +37,10 @@ func newOSHost(nsPath string, log *slog.Logger) (osHost, error) {
 		h.handle, err = netlink.NewHandle(unix.NETLINK_ROUTE)
 		if err != nil {
 			return nil, fmt.Errorf("open netlink socket: %w", err)
+		}
+		if h.taps, err = newTapBatch(h.handle, -1); err != nil {
+			h.handle.Close()
+			return nil, err
 		}
 		return h, nil
 	}
@@ -48,10 +53,16 @@ func newOSHost(nsPath string, log *slog.Logger) (osHost, error) {
 		unix.Close(h.nsFD)
 		return nil, fmt.Errorf("open netlink socket in %s: %w", nsPath, err)
 	}
+	if h.taps, err = newTapBatch(h.handle, h.nsFD); err != nil {
+		h.handle.Close()
+		unix.Close(h.nsFD)
+		return nil, fmt.Errorf("%s: %w", nsPath, err)
+	}
 	return h, nil
 }
 
 func (h *nlHost) close() error {
+	h.taps.close()
 	h.handle.Close()
 	if h.nsFD >= 0 {
 		return unix.Close(h.nsFD)

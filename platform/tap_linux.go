@@ -184,7 +184,7 @@ func (h *nlHost) deleteTap(ctx context.Context, name string) error {
 		err = fmt.Errorf("its alias is %q: %w", link.Attrs().Alias, ErrNotOwned)
 	}
 	if err == nil {
-		if err = h.handle.LinkDel(link); gone(err) {
+		if err = h.taps.delete(ctx, link); gone(err) {
 			err = nil
 		}
 	}

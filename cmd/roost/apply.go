@@ -73,7 +73,7 @@ func (ao *applyOptions) register(fs interface {
 	IntVar(p *int, name string, value int, usage string)
 }) {
 	fs.BoolVar(&ao.autoApprove, "auto-approve", false, "apply without asking")
-	fs.IntVar(&ao.parallelism, "parallelism", 10, "how many steps may run at once")
+	fs.IntVar(&ao.parallelism, "parallelism", apply.DefaultParallelism, "how many steps may run at once")
 	fs.BoolVar(&ao.jsonOut, "json", false, "print the plan and each step as JSON lines")
 }
 

@@ -51,7 +51,7 @@ func parseWatchFlags(g *globals, args []string) (string, *watchFlags, error) {
 	fs.StringVar(&wf.listen, "metrics-listen", "", "serve Prometheus metrics on `ADDR` (host:port)")
 	fs.BoolVar(&wf.json, "json", false, "report events as JSON lines")
 	fs.DurationVar(&wf.resync, "resync", apply.DefaultResync, "period of full passes without events")
-	fs.IntVar(&wf.parallelism, "parallelism", 10, "how many steps of a pass may run at once")
+	fs.IntVar(&wf.parallelism, "parallelism", apply.DefaultParallelism, "how many steps of a pass may run at once")
 	fs.DurationVar(&wf.lockTimeout, "lock-timeout", 5*time.Minute, "how long a pass waits for the data directory's lock")
 	dir, err := parseDirArgs(fs, args)
 	if err != nil {
