@@ -126,15 +126,6 @@ func gone(err error) bool {
 	return errors.Is(err, ErrNoInterface) || errors.As(err, &ie) && ifconfigNoAddress(ie.Stderr)
 }
 
-// roostTap returns the unikernel and device a tap's description names,
-// if it is a roost tap.
-func roostTap(i ifconfigIface) (unikernel, device string, ok bool) {
-	if !i.InGroup("tap") {
-		return "", "", false
-	}
-	return parseTapAlias(i.Description)
-}
-
 func (h *ifconfigHost) links(ctx context.Context) (map[string]plan.ObservedBridge, map[string]plan.ObservedTap, error) {
 	ifaces, err := h.list(ctx)
 	if err != nil {

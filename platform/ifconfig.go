@@ -37,6 +37,15 @@ func (i ifconfigIface) Up() bool { return slices.Contains(i.Flags, "UP") }
 // InGroup reports whether the interface is in group g ("bridge", "tap").
 func (i ifconfigIface) InGroup(g string) bool { return slices.Contains(i.Groups, g) }
 
+// roostTap returns the unikernel and device a tap's description names,
+// if it is a roost tap.
+func roostTap(i ifconfigIface) (unikernel, device string, ok bool) {
+	if !i.InGroup("tap") {
+		return "", "", false
+	}
+	return parseTapAlias(i.Description)
+}
+
 // maxIfconfigLine bounds a line of ifconfig's output; the longest real
 // ones (options=..., member flags) are a few hundred bytes.
 const maxIfconfigLine = 64 << 10
@@ -215,14 +224,17 @@ func parseInet6(s string) (p netip.Prefix, keep bool, err error) {
 	if len(f) == 0 {
 		return p, false, errors.New("inet6 line without an address")
 	}
-	var a netip.Addr
+	// A scoped address prints with its zone, fe80::1%bridge0, which
+	// netip.ParsePrefix refuses: the length is cut off first.
+	addr, length, hasLength := strings.Cut(f[0], "/")
+	a, err := netip.ParseAddr(addr)
+	if err != nil {
+		return p, false, fmt.Errorf("inet6 address %q: %w", f[0], err)
+	}
 	bits := -1
-	if pp, err := netip.ParsePrefix(f[0]); err == nil {
-		a, bits = pp.Addr(), pp.Bits()
-	} else {
-		// A scoped address prints with its zone: fe80::1%bridge0.
-		if a, err = netip.ParseAddr(f[0]); err != nil {
-			return p, false, fmt.Errorf("inet6 address %q: %w", f[0], err)
+	if hasLength {
+		if bits, err = strconv.Atoi(length); err != nil {
+			return p, false, fmt.Errorf("inet6 %s: prefix length %q: not a number", a, length)
 		}
 	}
 	if !a.Is6() || a.Is4In6() {
