@@ -2,9 +2,11 @@
 GO       ?= go
 BIN      := bin
 FUZZTIME ?= 10s
+PREFIX   ?= /usr/local
+DESTDIR  ?=
 export CGO_ENABLED ?= 0
 
-.PHONY: all build examples test unit integration fuzz lint bench demo clean
+.PHONY: all build examples test unit integration fuzz lint bench demo clean install install-systemd
 
 all: build
 
@@ -24,9 +26,13 @@ examples: build
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
 	$(GO) vet ./...
-	GOOS=freebsd $(GO) build ./...
-	GOOS=freebsd $(GO) vet ./...
 	$(GO) vet -tags integration ./...
+	GOOS=freebsd GOARCH=amd64 $(GO) build ./...
+	GOOS=freebsd GOARCH=amd64 $(GO) vet ./...
+	GOOS=freebsd GOARCH=amd64 $(GO) vet -tags integration ./...
+	GOOS=freebsd GOARCH=arm64 $(GO) build ./...
+	GOOS=freebsd GOARCH=arm64 $(GO) vet ./...
+	GOOS=freebsd GOARCH=arm64 $(GO) vet -tags integration ./...
 
 unit:
 	$(GO) test -count=1 ./...
@@ -39,6 +45,7 @@ integration: build
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParseNotes$$' -fuzztime $(FUZZTIME) ./platform/solo5
 	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./config
+	$(GO) test -run '^$$' -fuzz '^FuzzParseIfconfig$$' -fuzztime $(FUZZTIME) ./platform
 
 test: lint examples unit integration fuzz
 
@@ -49,6 +56,22 @@ bench: build
 	$(GO) test -run '^$$' -bench . -benchtime 20x -count 5 ./config
 	$(GO) test -tags integration -run '^$$' -bench LiveApply100 -benchtime 5x -timeout 20m ./cmd/roost
 	$(GO) test -tags integration -run '^$$' -bench 'LiveWatch' -benchtime 1x -timeout 20m ./cmd/roost
+
+# bin/roost to $(PREFIX)/bin; on FreeBSD also the rc.d script to
+# $(PREFIX)/etc/rc.d/roost (then: sysrc roost_enable=YES). DESTDIR stages
+# both, as ports do.
+install: build
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0555 $(BIN)/roost $(DESTDIR)$(PREFIX)/bin/roost
+	if [ "$$(uname -s)" = FreeBSD ]; then \
+		install -d $(DESTDIR)$(PREFIX)/etc/rc.d && \
+		install -m 0555 contrib/freebsd/rc.d/roost $(DESTDIR)$(PREFIX)/etc/rc.d/roost; \
+	fi
+
+# The systemd units, on Linux, only when asked: they go to /etc/systemd/system.
+install-systemd:
+	install -d $(DESTDIR)/etc/systemd/system
+	install -m 0644 contrib/systemd/*.service contrib/systemd/*.socket contrib/systemd/*.timer $(DESTDIR)/etc/systemd/system/
 
 demo: examples
 	./scripts/demo.sh

@@ -29,7 +29,8 @@ type Options struct {
 	// NetNS is the path of a network namespace file (/run/netns/NAME,
 	// /proc/PID/ns/net) whose bridges and taps the Host manages. Empty
 	// means the namespace roost runs in, the host's. Tests set it so that
-	// nothing they do touches the host's interfaces.
+	// nothing they do touches the host's interfaces. Network namespaces
+	// are Linux's: on FreeBSD a non-empty NetNS is an error.
 	NetNS string
 	// Log receives what the Host does on a best-effort basis and what it
 	// skips; nil discards it.
@@ -59,11 +60,18 @@ type Host struct {
 }
 
 // osHost is what differs between operating systems: the network
-// interfaces. host_linux.go implements it with netlink; elsewhere it
-// returns errors.ErrUnsupported.
+// interfaces. host_linux.go implements it with netlink, host_freebsd.go
+// with ifconfig(8); elsewhere (host_other.go) it returns
+// errors.ErrUnsupported.
+//
+// Taps are named by their plan name (plan.TapName, SpecNet.Tap) in and out
+// of an osHost. On Linux that is the interface's name. On FreeBSD the
+// kernel names a tap (tap0, tap1, ...), and the osHost maps the plan name
+// to it through the description roost:<unikernel>:<device>; tapHostName
+// says which interface the tender is to attach to.
 type osHost interface {
 	// links returns the bridges, and the taps whose alias says roost
-	// made them.
+	// made them, keyed by plan name.
 	links(ctx context.Context) (map[string]plan.ObservedBridge, map[string]plan.ObservedTap, error)
 	createBridge(ctx context.Context, b plan.Bridge) error
 	updateBridge(ctx context.Context, b plan.Bridge) error
@@ -71,6 +79,10 @@ type osHost interface {
 	ensureTap(ctx context.Context, unikernel string, n plan.SpecNet) error
 	deleteTap(ctx context.Context, name string) error
 	tapStats(name string) (TapStats, error)
+	// tapHostName returns the name the host knows the tap with plan name
+	// name by, as of the last links or ensureTap; name itself when it
+	// knows none.
+	tapHostName(name string) string
 	close() error
 }
 

@@ -240,3 +240,6 @@ func (h *nlHost) tapStats(name string) (TapStats, error) {
 	}
 	return TapStats{RxBytes: s.RxBytes, TxBytes: s.TxBytes, RxPackets: s.RxPackets, TxPackets: s.TxPackets}, nil
 }
+
+// tapHostName is name: on Linux roost names its taps.
+func (h *nlHost) tapHostName(name string) string { return name }

@@ -1,4 +1,4 @@
-//go:build !linux
+//go:build !linux && !freebsd
 
 package platform
 
@@ -12,7 +12,8 @@ import (
 )
 
 // unsupportedHost is the osHost of systems without an implementation of
-// bridges and taps yet (FreeBSD needs ioctls on if_bridge and tap(4)).
+// bridges and taps: neither Linux (host_linux.go) nor FreeBSD
+// (host_freebsd.go).
 type unsupportedHost struct{}
 
 func newOSHost(netns string, log *slog.Logger) (osHost, error) {
@@ -49,5 +50,7 @@ func (unsupportedHost) deleteTap(ctx context.Context, name string) error {
 func (unsupportedHost) tapStats(name string) (TapStats, error) {
 	return TapStats{}, fmt.Errorf("stats of tap %s: %w", name, errors.ErrUnsupported)
 }
+
+func (unsupportedHost) tapHostName(name string) string { return name }
 
 func (unsupportedHost) close() error { return nil }

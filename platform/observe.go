@@ -42,6 +42,7 @@ func (h *Host) Observe(ctx context.Context) (*plan.Observed, error) {
 	if err := h.observeUnikernels(ctx, o.BootID, o.Unikernels); err != nil {
 		return nil, err
 	}
+	h.warnStaleVMs()
 	return o, nil
 }
 

@@ -42,15 +42,28 @@ func (h *Host) specFile(s *plan.Spec) *datadir.Spec {
 	for _, b := range s.Blocks {
 		f.Blocks = append(f.Blocks, datadir.SpecBlock{Device: b.Device, Block: b.Block, Path: h.dbdir.Block(b.Block), SectorSize: b.SectorSize, SizeMiB: b.SizeMiB})
 	}
-	f.Command = tenderArgv(f)
+	f.Command = tenderArgv(f, h.tapHostName)
 	return f
 }
 
-// tenderArgv is the command line that starts the tender of f.
-func tenderArgv(f *datadir.Spec) []string {
+// tapHostName is osHost.tapHostName, or name for a Host without one
+// (tests build such Hosts).
+func (h *Host) tapHostName(name string) string {
+	if h.os == nil {
+		return name
+	}
+	return h.os.tapHostName(name)
+}
+
+// tenderArgv is the command line that starts the tender of f. hostName
+// gives the name the host knows a tap by, for its plan name (SpecNet.Tap):
+// the same on Linux, where roost names its taps, and the kernel's tapN on
+// FreeBSD, where the kernel does (osHost.tapHostName). spec.json keeps
+// the plan name in Nets and the host name in Command.
+func tenderArgv(f *datadir.Spec, hostName func(tap string) string) []string {
 	l := solo5.Launch{Tender: f.Tender, Image: f.ImageFile, MemoryMiB: f.MemoryMiB, Args: f.Argv}
 	for _, n := range f.Nets {
-		l.Nets = append(l.Nets, solo5.NetArg{Device: n.Device, Tap: n.Tap, MAC: n.MAC})
+		l.Nets = append(l.Nets, solo5.NetArg{Device: n.Device, Tap: hostName(n.Tap), MAC: n.MAC})
 	}
 	for _, b := range f.Blocks {
 		l.Blocks = append(l.Blocks, solo5.BlockArg{Device: b.Device, Path: b.Path, SectorSize: b.SectorSize})

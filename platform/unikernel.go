@@ -31,6 +31,7 @@ func (h *Host) startUnikernel(ctx context.Context, spec *plan.Spec) error {
 	if err := h.writeSpec(spec); err != nil {
 		return err
 	}
+	h.destroyStaleVM(ctx, spec.Name)
 	h.mu.Lock()
 	command := h.shimCommand
 	h.mu.Unlock()
@@ -138,14 +139,18 @@ func (h *Host) stopUnikernel(ctx context.Context, name string, timeout time.Dura
 	if err := h.dbdir.ReadJSON(h.dbdir.Spec(name), &spec); err == nil && spec.StopTimeout > 0 {
 		stop = time.Duration(spec.StopTimeout)
 	}
-	return h.shims.Stop(ctx, h.dbdir, name, stop+timeout)
+	if err := h.shims.Stop(ctx, h.dbdir, name, stop+timeout); err != nil {
+		return err
+	}
+	h.destroyStaleVM(ctx, name)
+	return nil
 }
 
 // RemoveUnikernel removes the directory of name: spec, status, console
 // logs, lock. It refuses while a shim runs there. A missing directory is
 // removed already.
 func (h *Host) RemoveUnikernel(ctx context.Context, name string) error {
-	if err := h.removeUnikernel(name); err != nil {
+	if err := h.removeUnikernel(ctx, name); err != nil {
 		return fmt.Errorf("remove unikernel %s: %w", name, err)
 	}
 	return nil
@@ -155,7 +160,7 @@ func (h *Host) RemoveUnikernel(ctx context.Context, name string) error {
 // shim runs.
 var ErrShimRunning = errors.New("shim is running")
 
-func (h *Host) removeUnikernel(name string) error {
+func (h *Host) removeUnikernel(ctx context.Context, name string) error {
 	if err := checkName("unikernel", name); err != nil {
 		return err
 	}
@@ -172,6 +177,7 @@ func (h *Host) removeUnikernel(name string) error {
 	if alive {
 		return ErrShimRunning
 	}
+	h.destroyStaleVM(ctx, name)
 	// RemoveAll removes symbolic links inside dir; it does not follow
 	// them.
 	if err := os.RemoveAll(dir); err != nil {

@@ -1,4 +1,4 @@
-//go:build !linux
+//go:build !linux && !freebsd
 
 package shim
 
@@ -7,7 +7,7 @@ import (
 	"fmt"
 )
 
-// subreaperSupported is false: only Linux has a child subreaper.
+// subreaperSupported is false: this OS has no child subreaper here.
 const subreaperSupported = false
 
 // setSubreaper does nothing: orphans go to init.

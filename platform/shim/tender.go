@@ -1,6 +1,7 @@
 package shim
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log"
@@ -136,6 +137,12 @@ func superviseTender(spec *datadir.Spec, con *console, lg *log.Logger, startc ch
 		lg.Printf("reap tender pid %d: %v", t.pid, err)
 	}
 	t.markReaped()
+	if spec.Target == "hvt" {
+		// FreeBSD's hvt leaves its VM behind when it is SIGKILLed.
+		if err := DestroyVM(context.Background(), t.pid); err != nil {
+			lg.Print(err)
+		}
+	}
 	at := time.Now()
 	select {
 	case <-copied:
