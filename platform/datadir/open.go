@@ -41,12 +41,17 @@ func (d Dir) ReadFile(path string, max int64) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
+	return readMax(f, max)
+}
+
+// readMax reads f up to max bytes; more is an error wrapping ErrTooLarge.
+func readMax(f *os.File, max int64) ([]byte, error) {
 	b, err := io.ReadAll(io.LimitReader(f, max+1))
 	if err != nil {
-		return nil, &os.PathError{Op: "read", Path: path, Err: err}
+		return nil, &os.PathError{Op: "read", Path: f.Name(), Err: err}
 	}
 	if int64(len(b)) > max {
-		return nil, &os.PathError{Op: "read", Path: path, Err: fmt.Errorf("%w: over %d bytes", ErrTooLarge, max)}
+		return nil, &os.PathError{Op: "read", Path: f.Name(), Err: fmt.Errorf("%w: over %d bytes", ErrTooLarge, max)}
 	}
 	return b, nil
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -87,6 +88,12 @@ func writeBeneath(root, rel string, b []byte) error {
 		return err
 	}
 	defer unix.Close(dirfd)
+	return writeAt(dirfd, base, b)
+}
+
+// writeAt writes b to base in the directory dirfd atomically: a temporary
+// file there, fsync, rename.
+func writeAt(dirfd int, base string, b []byte) error {
 	tmp := TempPrefix + base + "." + strconv.FormatUint(rand.Uint64(), 36)
 	fd, err := unix.Openat(dirfd, tmp, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
 	if err != nil {
@@ -125,3 +132,11 @@ func writeAll(fd int, b []byte) error {
 	}
 	return nil
 }
+
+func dupCloexec(f *os.File) (int, error) {
+	return unix.FcntlInt(f.Fd(), unix.F_DUPFD_CLOEXEC, 0)
+}
+
+func closeFD(fd int) error { return unix.Close(fd) }
+
+func renameat(dirfd int, old, new string) error { return unix.Renameat(dirfd, old, dirfd, new) }

@@ -1,6 +1,7 @@
 package shim
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -512,5 +513,56 @@ func TestStopSignalsOnlyTheShim(t *testing.T) {
 		if !processAlive(p.Process.Pid, starts[p.Process.Pid]) {
 			t.Errorf("pid %d (%s) was signalled: it is gone", p.Process.Pid, p.Path)
 		}
+	}
+}
+
+// TestShimKeepsItsDirectory moves a running shim's directory away and puts
+// a symbolic link to another directory in its place: the shim goes on
+// writing in its own directory, never through the link (hardening
+// finding 3).
+func TestShimKeepsItsDirectory(t *testing.T) {
+	t.Parallel()
+	spec := newSpec(t, datadir.Restart{}, "wait")
+	dbdir, pid := startShim(t, "", spec)
+	if err := waitRunning(t, dbdir, spec.Name, 10*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	victim := filepath.Join(t.TempDir(), "victim")
+	if err := os.Mkdir(victim, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	moved := dbdir.Unikernel(".moved")
+	if err := os.Rename(dbdir.Unikernel(spec.Name), moved); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(victim, dbdir.Unikernel(spec.Name)); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		// Put things back for the cleanup's Stop.
+		os.Remove(dbdir.Unikernel(spec.Name))
+		os.Rename(moved, dbdir.Unikernel(spec.Name))
+	})
+	before, err := os.ReadFile(filepath.Join(moved, "status.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A reload writes status.json: SIGHUP by the pid this test started.
+	if err := unix.Kill(pid, unix.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(waitTimeout)
+	for {
+		after, err := os.ReadFile(filepath.Join(moved, "status.json"))
+		if err == nil && !bytes.Equal(after, before) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the shim wrote no status.json in its moved directory after SIGHUP")
+		}
+		time.Sleep(pollInterval)
+	}
+	if ents, _ := os.ReadDir(victim); len(ents) != 0 {
+		t.Errorf("the shim wrote through the link into %s: %v", victim, ents)
 	}
 }

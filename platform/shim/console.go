@@ -30,9 +30,10 @@ const maxLine = 64 << 10
 // max it is renamed to console.log.1 (replacing it) and a new one started.
 // It lives as long as the shim, across restarts of the tender.
 type console struct {
-	dir     datadir.Dir
-	path    string
-	rotated string
+	dir     *datadir.Subdir
+	name    string // console.log
+	rotated string // console.log.1
+	path    string // for messages
 	max     int64
 
 	mu   sync.Mutex // guards f and size
@@ -42,8 +43,8 @@ type console struct {
 
 // openConsole opens (appending) the console log at path; rotated is the
 // name it is renamed to when it grows past max bytes.
-func openConsole(dir datadir.Dir, path, rotated string, max int64) (*console, error) {
-	f, err := dir.Open(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+func openConsole(dir *datadir.Subdir, name, rotated string, max int64) (*console, error) {
+	f, err := dir.Open(name, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("open console log: %w", err)
 	}
@@ -52,7 +53,7 @@ func openConsole(dir datadir.Dir, path, rotated string, max int64) (*console, er
 		f.Close()
 		return nil, fmt.Errorf("open console log: %w", err)
 	}
-	return &console{dir: dir, path: path, rotated: rotated, max: max, f: f, size: fi.Size()}, nil
+	return &console{dir: dir, name: name, path: dir.Path(name), rotated: rotated, max: max, f: f, size: fi.Size()}, nil
 }
 
 // copy writes every line read from r to the log until r ends, and a last
@@ -111,10 +112,10 @@ func (c *console) writeLine(t time.Time, line []byte) error {
 // rotate renames the log to its rotated name and starts a new one. c.mu
 // must be held.
 func (c *console) rotate() error {
-	if err := os.Rename(c.path, c.rotated); err != nil {
+	if err := c.dir.Rename(c.name, c.rotated); err != nil {
 		return fmt.Errorf("rotate console log: %w", err)
 	}
-	f, err := c.dir.Open(c.path, os.O_WRONLY|os.O_CREATE|os.O_APPEND|os.O_TRUNC, 0o600)
+	f, err := c.dir.Open(c.name, os.O_WRONLY|os.O_CREATE|os.O_APPEND|os.O_TRUNC, 0o600)
 	if err != nil {
 		return fmt.Errorf("rotate console log: %w", err)
 	}

@@ -3,7 +3,6 @@ package shim
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -56,8 +55,8 @@ func TestConsoleCopy(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
-			path := filepath.Join(dir, "console.log")
-			c, err := openConsole(datadir.Dir(filepath.Dir(path)), path, path+".1", DefaultConsoleMax)
+			u, path := consoleDir(t, dir)
+			c, err := openConsole(u, "console.log", "console.log.1", DefaultConsoleMax)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -73,8 +72,8 @@ func TestConsoleCopy(t *testing.T) {
 }
 
 func TestConsoleStamp(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "console.log")
-	c, err := openConsole(datadir.Dir(filepath.Dir(path)), path, path+".1", DefaultConsoleMax)
+	u, path := consoleDir(t, t.TempDir())
+	c, err := openConsole(u, "console.log", "console.log.1", DefaultConsoleMax)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,8 +108,8 @@ func TestConsoleRotate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "console.log")
-			c, err := openConsole(datadir.Dir(filepath.Dir(path)), path, path+".1", tt.max)
+			u, path := consoleDir(t, t.TempDir())
+			c, err := openConsole(u, "console.log", "console.log.1", tt.max)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -128,4 +127,20 @@ func TestConsoleRotate(t *testing.T) {
 			}
 		})
 	}
+}
+
+// consoleDir makes the directory of a unikernel "c" in a data directory at
+// root and returns it held open, with the path of console.log in it.
+func consoleDir(t *testing.T, root string) (*datadir.Subdir, string) {
+	t.Helper()
+	d := datadir.Dir(root)
+	if err := os.MkdirAll(d.Unikernel("c"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	u, err := d.OpenUnikernel("c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { u.Close() })
+	return u, d.Console("c")
 }

@@ -22,13 +22,15 @@ var errLocked = errors.New("shim.lock is held by another shim")
 // lockPoll is how often the shim retries shim.lock while observers probe it.
 const lockPoll = 10 * time.Millisecond
 
-// lockShim takes shim.lock at path exclusively and writes the caller's pid
+// lockShim takes shim.lock in the unikernel directory u exclusively and
+// writes the caller's pid
 // into it. Observers (probeLock) hold it shared for an instant, so it
 // retries for up to wait before it concludes that another shim holds it
 // (errLocked). The lock lasts as long as the returned file stays open; the
 // file is close-on-exec, so the tender never inherits it.
-func lockShim(ctx context.Context, d datadir.Dir, path string, wait time.Duration) (*os.File, error) {
-	f, err := d.Open(path, os.O_RDWR|os.O_CREATE, 0o600)
+func lockShim(ctx context.Context, u *datadir.Subdir, wait time.Duration) (*os.File, error) {
+	path := u.Path("shim.lock")
+	f, err := u.Open("shim.lock", os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("lock shim: %w", err)
 	}

@@ -89,6 +89,8 @@ type config struct {
 	onStatus func(datadir.Status)
 	// notify, if set, is told every status written (Spawn's pipe).
 	notify *notifier
+	// udir is the unikernel's directory, which run opens and holds.
+	udir *datadir.Subdir
 }
 
 // run is Run with its inputs explicit.
@@ -96,7 +98,17 @@ func run(ctx context.Context, cfg config) int {
 	lg := log.New(cfg.log, fmt.Sprintf("shim %s[%d]: ", cfg.name, os.Getpid()),
 		log.LUTC|log.Ldate|log.Ltime|log.Lmicroseconds|log.Lmsgprefix)
 
-	lock, err := lockShim(ctx, cfg.dbdir, cfg.dbdir.ShimLock(cfg.name), cfg.lockWait)
+	// The unikernel's directory, held for the shim's life: every file the
+	// shim writes is in it, so that renaming it or planting a link in its
+	// place redirects nothing.
+	udir, err := cfg.dbdir.OpenUnikernel(cfg.name)
+	if err != nil {
+		lg.Print(err)
+		return ExitError
+	}
+	defer udir.Close()
+	cfg.udir = udir
+	lock, err := lockShim(ctx, udir, cfg.lockWait)
 	if errors.Is(err, errLocked) {
 		lg.Print(err)
 		return ExitLocked
@@ -108,7 +120,7 @@ func run(ctx context.Context, cfg config) int {
 	defer lock.Close() // released last, after the final status.json
 
 	var spec datadir.Spec
-	if err := cfg.dbdir.ReadJSON(cfg.dbdir.Spec(cfg.name), &spec); err != nil {
+	if err := udir.ReadJSON("spec.json", &spec); err != nil {
 		lg.Printf("read spec: %v", err)
 		return ExitError
 	}
@@ -117,7 +129,7 @@ func run(ctx context.Context, cfg config) int {
 			lg.Print(err)
 		}
 	}
-	con, err := openConsole(cfg.dbdir, cfg.dbdir.Console(cfg.name), cfg.dbdir.ConsoleRotated(cfg.name), cfg.consoleMax)
+	con, err := openConsole(udir, "console.log", "console.log.1", cfg.consoleMax)
 	if err != nil {
 		lg.Print(err)
 		return ExitError
@@ -194,7 +206,13 @@ func (s *supervisor) loop(ctx context.Context) int {
 // start starts the tender: running, or failed if it cannot be started.
 func (s *supervisor) start() error {
 	s.log.Printf("attempt %d, starting %q", s.status.Restarts+1, s.spec.Command)
-	t, err := startTender(&s.wg, s.spec, s.console, s.log)
+	dev, err := openDevices(s.cfg.dbdir, s.spec)
+	if err != nil {
+		s.log.Print(err)
+		return s.move(datadir.StateFailed, err.Error())
+	}
+	t, err := startTender(&s.wg, s.spec, dev, s.console, s.log)
+	dev.close() // the tender has its own copies
 	if err != nil {
 		s.log.Print(err)
 		return s.move(datadir.StateFailed, err.Error())
@@ -371,7 +389,7 @@ func (s *supervisor) reap() {
 // command or cpus wait for a replace.
 func (s *supervisor) reload() {
 	var spec datadir.Spec
-	if err := s.cfg.dbdir.ReadJSON(s.cfg.dbdir.Spec(s.cfg.name), &spec); err != nil {
+	if err := s.cfg.udir.ReadJSON("spec.json", &spec); err != nil {
 		s.log.Printf("SIGHUP: reload spec: %v; the spec in force stays", err)
 		return
 	}
@@ -406,7 +424,7 @@ func (s *supervisor) move(to datadir.State, msg string) error {
 func (s *supervisor) write() {
 	s.status.ShimPID = os.Getpid()
 	s.status.UpdatedAt = time.Now().UTC()
-	err := s.cfg.dbdir.WriteJSON(s.cfg.dbdir.Status(s.cfg.name), &s.status)
+	err := s.cfg.udir.WriteJSON("status.json", &s.status)
 	s.writeFailed = err != nil
 	if err != nil {
 		s.log.Print(err)

@@ -64,8 +64,8 @@ func (t *tender) markReaped() {
 // tender is reaped, and its thread then ends with it (a goroutine that
 // exits locked takes its thread along, pinning and all). wg counts the
 // goroutine for its owner, the shim.
-func startTender(wg *sync.WaitGroup, spec *datadir.Spec, con *console, lg *log.Logger) (*tender, error) {
-	if len(spec.Command) == 0 {
+func startTender(wg *sync.WaitGroup, spec *datadir.Spec, dev *devices, con *console, lg *log.Logger) (*tender, error) {
+	if len(dev.argv) == 0 {
 		return nil, errors.New("start tender: spec has no command")
 	}
 	startc := make(chan started, 1)
@@ -84,14 +84,14 @@ func startTender(wg *sync.WaitGroup, spec *datadir.Spec, con *console, lg *log.L
 			go func() { // owned here: waited for below
 				defer close(done)
 				runtime.LockOSThread() // never unlocked: see above
-				superviseTender(spec, con, lg, startc, exited)
+				superviseTender(spec, dev, con, lg, startc, exited)
 			}()
 			<-done
 			runtime.UnlockOSThread()
 			return
 		}
 		// never unlocked: see above
-		superviseTender(spec, con, lg, startc, exited)
+		superviseTender(spec, dev, con, lg, startc, exited)
 	}()
 	s := <-startc
 	return s.t, s.err
@@ -106,8 +106,8 @@ type started struct {
 // superviseTender runs on a locked OS thread, which it leaves locked, for
 // the tender's lifetime: it forks the tender, sends the outcome on startc,
 // copies its output to con and sends its exit on exited.
-func superviseTender(spec *datadir.Spec, con *console, lg *log.Logger, startc chan<- started, exited chan datadir.Exit) {
-	t, cmd, r, err := forkTender(spec, exited)
+func superviseTender(spec *datadir.Spec, dev *devices, con *console, lg *log.Logger, startc chan<- started, exited chan datadir.Exit) {
+	t, cmd, r, err := forkTender(spec, dev, exited)
 	startc <- started{t, err}
 	if err != nil {
 		return
@@ -156,8 +156,8 @@ func superviseTender(spec *datadir.Spec, con *console, lg *log.Logger, startc ch
 
 // forkTender starts the tender on the calling (locked) thread: pinned to
 // spec.CPUs, stdin /dev/null, stdout and stderr on one pipe whose reading
-// end it returns.
-func forkTender(spec *datadir.Spec, exited <-chan datadir.Exit) (*tender, *exec.Cmd, *os.File, error) {
+// end it returns, dev's files as its descriptors 3, 4, ...
+func forkTender(spec *datadir.Spec, dev *devices, exited <-chan datadir.Exit) (*tender, *exec.Cmd, *os.File, error) {
 	if len(spec.CPUs) > 0 {
 		if err := setAffinity(spec.CPUs); err != nil {
 			return nil, nil, nil, fmt.Errorf("start tender: %w", err)
@@ -173,11 +173,12 @@ func forkTender(spec *datadir.Spec, exited <-chan datadir.Exit) (*tender, *exec.
 		return nil, nil, nil, fmt.Errorf("start tender: %w", err)
 	}
 	cmd := &exec.Cmd{
-		Path:        spec.Command[0],
-		Args:        spec.Command,
+		Path:        dev.argv[0],
+		Args:        dev.argv,
 		Stdin:       devnull,
 		Stdout:      w,
 		Stderr:      w,
+		ExtraFiles:  dev.files,
 		SysProcAttr: tenderSysProcAttr(),
 	}
 	err = cmd.Start()

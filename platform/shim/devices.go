@@ -1,0 +1,108 @@
+package shim
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/roostd/roost/platform/datadir"
+)
+
+// devices are the files a tender gets from its shim: its blocks and its
+// stored image, opened by the shim beneath the data directory, checked,
+// and handed over as inherited descriptors, so that the tender never
+// resolves a path inside the data directory (a link planted there cannot
+// point it at another file).
+type devices struct {
+	argv  []string   // the tender's argv, with descriptor paths
+	files []*os.File // descriptors 3, 4, ... of the tender
+}
+
+func (d *devices) close() {
+	for _, f := range d.files {
+		f.Close()
+	}
+}
+
+// openDevices opens spec's blocks (read-write) and image (read-only,
+// verified against its digest) and returns the tender's argv with them as
+// descriptors. A file that is not what roost made is an error naming it.
+func openDevices(dbdir datadir.Dir, spec *datadir.Spec) (*devices, error) {
+	d := &devices{argv: slices.Clone(spec.Command)}
+	for _, b := range spec.Blocks {
+		f, err := openOwned(dbdir, b.Path, os.O_RDWR, "block "+b.Block, 0o077)
+		if err != nil {
+			d.close()
+			return nil, err
+		}
+		d.replace("--block:"+b.Device+"=", b.Path, f)
+	}
+	if spec.ImageFile != "" {
+		f, err := openOwned(dbdir, spec.ImageFile, os.O_RDONLY, "stored image", 0o277)
+		if err == nil {
+			err = checkDigest(f, spec.ImageSHA256)
+		}
+		if err != nil {
+			d.close()
+			return nil, err
+		}
+		d.replace("", spec.ImageFile, f)
+	}
+	return d, nil
+}
+
+// replace makes the argument prefix+path refer to f, as the tender's next
+// descriptor. Where descriptors cannot be named (fdPath ""), the checked
+// file is closed and the argument keeps its path.
+func (d *devices) replace(prefix, path string, f *os.File) {
+	p := fdPath(3 + len(d.files))
+	if p == "" {
+		f.Close()
+		return
+	}
+	d.files = append(d.files, f)
+	for i, a := range d.argv {
+		if a == prefix+path {
+			d.argv[i] = prefix + p
+		}
+	}
+}
+
+// openOwned opens path beneath dbdir and checks that it is a regular file
+// that roost alone owns: owned by this user, one link, no mode bits in
+// notMode (group and others, and for an image its own write bit).
+func openOwned(dbdir datadir.Dir, path string, flag int, what string, notMode os.FileMode) (*os.File, error) {
+	f, err := dbdir.Open(path, flag, 0)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	if err := checkOwned(f, notMode); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%s: %s %w", what, path, err)
+	}
+	return f, nil
+}
+
+// checkDigest checks that f's contents have the SHA-256 want, and
+// rewinds it.
+func checkDigest(f *os.File, want string) error {
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return fmt.Errorf("stored image %s: %w", f.Name(), err)
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); !strings.EqualFold(got, want) {
+		return fmt.Errorf("stored image %s was altered: its sha256 is %s, not %s", f.Name(), got, want)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return fmt.Errorf("stored image %s: %w", f.Name(), err)
+	}
+	return nil
+}
+
+// fdPathFor is how a tender names its inherited descriptor n.
+func fdPathFor(prefix string, n int) string { return prefix + strconv.Itoa(n) }
