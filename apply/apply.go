@@ -263,6 +263,11 @@ func runStep(ctx context.Context, host Host, s *step, opts Options) error {
 			}
 			return startUnikernel(ctx, host, c.Spec, opts)
 		case plan.Update:
+			if c.RestoreImage {
+				if _, err := host.StoreImage(ctx, c.Spec.Image, c.Spec.ImageSHA256); err != nil {
+					return err
+				}
+			}
 			for _, n := range c.Spec.Nets {
 				if err := host.EnsureTap(ctx, c.Name, n); err != nil {
 					return err

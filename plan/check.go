@@ -113,3 +113,12 @@ func (m *maker) checkShim() {
 		}
 	}
 }
+
+// checkConflicts reports what roost found on the host but did not make,
+// destroy or not: a plan that ignored it would call the host converged, or
+// leave a shim behind, while something else stands where roost looks.
+func (m *maker) checkConflicts() {
+	for _, c := range m.o.Conflicts {
+		m.problem(Pos{}, "host", "%s %s, which roost did not make; roost leaves it alone: move it away (and look at what it is) before applying", c.Path, c.Problem)
+	}
+}

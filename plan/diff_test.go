@@ -189,6 +189,47 @@ func TestMake(t *testing.T) {
 			want: []string{"-/+ unikernel.web !tender"},
 		},
 		{
+			name:    "stored-image-missing-is-restored",
+			desired: desired(web()),
+			host: func(d *plan.Desired) *plan.Observed {
+				o := converged(d)
+				o.Images = map[string]bool{}
+				return o
+			},
+			want: []string{"~ unikernel.web (stored image sha256 aaaaaaaaaaaa is missing; it is stored again from /etc/roost/web.hvt)"},
+		},
+		{
+			name:    "stored-image-altered-is-restored-for-an-ended-one",
+			desired: desired(web()),
+			host: func(d *plan.Desired) *plan.Observed {
+				o := converged(d)
+				o.Images = map[string]bool{}
+				o.ImagesAltered = []string{strings.Repeat("a", 64)}
+				u := o.Unikernels["web"]
+				u.ShimAlive, u.TenderAlive = false, false
+				u.Status = &plan.Status{State: plan.StateFailed, BootID: "boot-1"}
+				o.Unikernels["web"] = u
+				return o
+			},
+			want: []string{"~ unikernel.web (stored image sha256 aaaaaaaaaaaa was altered (its content has another digest); it is stored again from /etc/roost/web.hvt)"},
+		},
+		{
+			name:    "data-directory-conflicts-are-problems-also-for-destroy",
+			desired: desired(web()),
+			host: func(d *plan.Desired) *plan.Observed {
+				o := converged(d)
+				o.Conflicts = []plan.Conflict{{Path: "unikernels/hello", Problem: "is a symbolic link"}}
+				return o
+			},
+			in: func(in *plan.Input) { in.Destroy = true },
+			want: []string{
+				"- bridge.service (roost destroy)",
+				"- unikernel.web (roost destroy)",
+				"retained data",
+				"problem host: unikernels/hello is a symbolic link, which roost did not make; roost leaves it alone: move it away (and look at what it is) before applying",
+			},
+		},
+		{
 			name:    "missing-shim-blocks-a-start",
 			desired: desired(web()),
 			host: func(d *plan.Desired) *plan.Observed {

@@ -37,6 +37,7 @@ func Make(in Input) *Plan {
 	if !in.Destroy {
 		m.checkHost()
 	}
+	m.checkConflicts()
 	m.bridges()
 	m.blocks()
 	m.unikernels()

@@ -16,6 +16,14 @@ type Observed struct {
 	// Tenders are the tenders found for the (target, ABI version) pairs
 	// the desired unikernels need, keyed by TenderKey.
 	Tenders map[string]TenderLookup `json:"tenders"`
+	// Conflicts are entries of the data directory that roost did not make
+	// (a symbolic link, a file of the wrong kind, owner or mode, a name
+	// roost never gives): they are never followed, adopted, resized or
+	// deleted, and a plan with any is not applied.
+	Conflicts []Conflict `json:"conflicts,omitempty"`
+	// ImagesAltered are stored images whose content no longer has the
+	// digest they are stored under (Images lacks them).
+	ImagesAltered []string `json:"images_altered,omitempty"`
 	// Shim is the supervisor binary (roost-shim) found to start
 	// unikernels with; its Err says why none is usable. The zero value
 	// means it was not looked for.
@@ -84,3 +92,10 @@ type TenderLookup struct {
 
 // TenderKey names a tender need: "hvt.2".
 func TenderKey(target string, abi uint32) string { return target + "." + itoa(int(abi)) }
+
+// Conflict is an entry of the data directory, or an interface of the
+// host, that roost would use but did not make.
+type Conflict struct {
+	Path    string `json:"path"`    // "block/data", "unikernels/web", "interface rt12..."
+	Problem string `json:"problem"` // "is a symbolic link", ...
+}

@@ -52,6 +52,9 @@ type Change struct {
 	PriorSizeBytes int64
 	// Taps are the taps a tap change deletes (Kind tap: one).
 	Tap *ObservedTap
+	// RestoreImage asks an update to store the unikernel's image again:
+	// the stored copy is missing or altered.
+	RestoreImage bool
 }
 
 // Address is how plans and messages name a resource: "unikernel.web".

@@ -106,6 +106,10 @@ func (m *maker) applied(c Change, ou *ObservedUnikernel, replace bool) (Change, 
 		// Only fields that update in place changed: record them, the
 		// tender stays ended.
 		c.Action = Update
+	case ended && m.imageGone(c.Spec) != "":
+		c.Action = Update
+		c.RestoreImage = true
+		c.Reasons = []string{m.imageGone(c.Spec)}
 	case ended:
 		m.p.NotRunning = append(m.p.NotRunning, NotRunning{Name: c.Name, State: ou.Status.State, LastExit: ExitText(ou.Status.LastExit)})
 		return c, false
@@ -120,6 +124,11 @@ func (m *maker) applied(c Change, ou *ObservedUnikernel, replace bool) (Change, 
 	case len(missing) > 0:
 		c.Action = Replace
 		c.Reasons = missing
+	case m.imageGone(c.Spec) != "":
+		// The tender runs from memory; its next start needs the file.
+		c.Action = Update
+		c.RestoreImage = true
+		c.Reasons = append([]string{m.imageGone(c.Spec)}, wrong...)
 	case len(wrong) > 0:
 		c.Action = Update
 		c.Reasons = wrong
@@ -127,6 +136,12 @@ func (m *maker) applied(c Change, ou *ObservedUnikernel, replace bool) (Change, 
 		return c, false
 	default:
 		c.Action = Update
+	}
+	if c.Action == Update && !c.RestoreImage {
+		if why := m.imageGone(c.Spec); why != "" {
+			c.RestoreImage = true
+			c.Reasons = append(c.Reasons, why)
+		}
 	}
 	return c, true
 }
@@ -188,3 +203,18 @@ func tapDrift(s *Spec, taps map[string]ObservedTap) (missing, wrong []string) {
 	}
 	return missing, wrong
 }
+
+// imageGone says why the stored image of spec cannot start a tender, or
+// "" when it can.
+func (m *maker) imageGone(spec *Spec) string {
+	d := spec.ImageSHA256
+	switch {
+	case m.o.Images[d]:
+		return ""
+	case slices.Contains(m.o.ImagesAltered, d):
+		return fmt.Sprintf("stored image sha256 %s was altered (its content has another digest); it is stored again from %s", short(d), spec.Image)
+	}
+	return fmt.Sprintf("stored image sha256 %s is missing; it is stored again from %s", short(d), spec.Image)
+}
+
+func short(digest string) string { return digest[:min(12, len(digest))] }

@@ -33,8 +33,15 @@ func (h *Host) storeImage(ctx context.Context, src, digest string) (string, erro
 		return "", fmt.Errorf("invalid SHA-256 %q", digest)
 	}
 	path := h.dbdir.Image(digest)
-	if exists, err := existingFile(path); exists || err != nil {
+	if exists, err := existingFile(path); err != nil {
 		return path, err
+	} else if exists {
+		ok, err := h.storedImageOK(digest)
+		if err != nil || ok {
+			return path, err
+		}
+		// Altered since it was stored: stored again below, replacing it.
+		h.log.Warn("stored image altered; storing it again", "image", path)
 	}
 	if err := h.dbdir.Init(); err != nil {
 		return "", err
@@ -113,4 +120,20 @@ func (h *Host) PruneImages(ctx context.Context, keep map[string]bool) error {
 		}
 	}
 	return nil
+}
+
+// storedImageOK reports whether the stored image digest still has that
+// digest. It hashes the file: the store is small (one file per image
+// version in use), and a changed image must never run.
+func (h *Host) storedImageOK(digest string) (bool, error) {
+	f, err := h.dbdir.Open(h.dbdir.Image(digest), os.O_RDONLY, 0)
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	sum := sha256.New()
+	if _, err := io.Copy(sum, f); err != nil {
+		return false, err
+	}
+	return hex.EncodeToString(sum.Sum(nil)) == digest, nil
 }

@@ -33,26 +33,28 @@ func (h *Host) Observe(ctx context.Context) (*plan.Observed, error) {
 	if o.Bridges, o.Taps, err = h.os.links(ctx); err != nil {
 		return nil, fmt.Errorf("observe network interfaces: %w", err)
 	}
-	if err := h.observeBlocks(o.Blocks); err != nil {
+	if err := h.observeBlocks(o); err != nil {
 		return nil, err
 	}
-	if err := h.observeImages(o.Images); err != nil {
+	if err := h.observeImages(o); err != nil {
 		return nil, err
 	}
-	if err := h.observeUnikernels(ctx, o.BootID, o.Unikernels); err != nil {
+	if err := h.observeUnikernels(ctx, o); err != nil {
 		return nil, err
 	}
 	h.warnStaleVMs()
 	return o, nil
 }
 
-func (h *Host) observeBlocks(blocks map[string]plan.ObservedBlock) error {
+// observeBlocks reads block/: each block file's size, and a conflict for
+// any entry roost did not make.
+func (h *Host) observeBlocks(o *plan.Observed) error {
 	entries, err := h.dbdir.ReadDir(h.dbdir.BlockDir())
 	if err != nil {
 		return fmt.Errorf("observe blocks: %w", err)
 	}
 	for _, e := range entries {
-		if datadir.Hidden(e.Name()) || !e.Type().IsRegular() {
+		if datadir.Hidden(e.Name()) {
 			continue
 		}
 		fi, err := e.Info()
@@ -62,37 +64,89 @@ func (h *Host) observeBlocks(blocks map[string]plan.ObservedBlock) error {
 		if err != nil {
 			return fmt.Errorf("observe block %s: %w", e.Name(), err)
 		}
-		blocks[e.Name()] = plan.ObservedBlock{Name: e.Name(), SizeBytes: fi.Size()}
+		rel := "block/" + e.Name()
+		if !plan.ValidName(e.Name()) {
+			conflict(o, rel, "has a name roost never gives a block")
+			continue
+		}
+		if p := entryProblem(fi, false, 0o077); p != "" {
+			conflict(o, rel, p)
+			continue
+		}
+		o.Blocks[e.Name()] = plan.ObservedBlock{Name: e.Name(), SizeBytes: fi.Size()}
 	}
 	return nil
 }
 
-func (h *Host) observeImages(images map[string]bool) error {
+// observeImages reads images/: the digests stored, each verified against
+// its content, and a conflict for any entry roost did not make.
+func (h *Host) observeImages(o *plan.Observed) error {
 	entries, err := h.dbdir.ReadDir(h.dbdir.ImagesDir())
 	if err != nil {
 		return fmt.Errorf("observe images: %w", err)
 	}
 	for _, e := range entries {
-		if e.Type().IsRegular() && digestPattern.MatchString(e.Name()) {
-			images[e.Name()] = true
+		if datadir.Hidden(e.Name()) {
+			continue
 		}
+		fi, err := e.Info()
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("observe image %s: %w", e.Name(), err)
+		}
+		rel := "images/" + e.Name()
+		if !digestPattern.MatchString(e.Name()) {
+			conflict(o, rel, "has a name that is no SHA-256 digest")
+			continue
+		}
+		if p := entryProblem(fi, false, 0o277); p != "" {
+			conflict(o, rel, p)
+			continue
+		}
+		if ok, err := h.storedImageOK(e.Name()); err != nil {
+			return fmt.Errorf("observe image %s: %w", e.Name(), err)
+		} else if !ok {
+			o.ImagesAltered = append(o.ImagesAltered, e.Name())
+			continue
+		}
+		o.Images[e.Name()] = true
 	}
 	return nil
 }
 
-func (h *Host) observeUnikernels(ctx context.Context, boot string, unikernels map[string]plan.ObservedUnikernel) error {
+// observeUnikernels reads unikernels/: each unikernel's directory, and a
+// conflict for any entry roost did not make.
+func (h *Host) observeUnikernels(ctx context.Context, o *plan.Observed) error {
 	entries, err := h.dbdir.ReadDir(h.dbdir.UnikernelsDir())
 	if err != nil {
 		return fmt.Errorf("observe unikernels: %w", err)
 	}
 	for _, e := range entries {
-		if datadir.Hidden(e.Name()) || !e.IsDir() {
+		if datadir.Hidden(e.Name()) {
 			continue
 		}
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("observe unikernels: %w", err)
 		}
-		unikernels[e.Name()] = h.observeUnikernel(e.Name(), boot)
+		fi, err := e.Info()
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("observe unikernel %s: %w", e.Name(), err)
+		}
+		rel := "unikernels/" + e.Name()
+		if !plan.ValidName(e.Name()) {
+			conflict(o, rel, "has a name roost never gives a unikernel")
+			continue
+		}
+		if p := entryProblem(fi, true, 0o077); p != "" {
+			conflict(o, rel, p)
+			continue
+		}
+		o.Unikernels[e.Name()] = h.observeUnikernel(e.Name(), o.BootID)
 	}
 	return nil
 }

@@ -64,3 +64,104 @@ unikernel "db" {
 		t.Errorf("the link's target was written: %q...", b[:min(len(b), 16)])
 	}
 }
+
+// TestLiveUnikernelDirSymlink replaces a running unikernel's directory with
+// a link to another directory: plan and destroy must say so and change
+// nothing, never report the unikernel as absent (finding 3).
+func TestLiveUnikernelDirSymlink(t *testing.T) {
+	h := newLiveHost(t)
+	h.image("hello.hvt", solo5test.Spec{Behaviour: "print hi; tick 1s"})
+	h.write("main.hcl", `unikernel "hello" { image = "hello.hvt" }`)
+	h.must("apply", "-auto-approve")
+	h.waitStatus("hello", "running", func(s datadir.Status) bool { return s.State == datadir.StateRunning })
+
+	victim := filepath.Join(t.TempDir(), "victimdir")
+	if err := os.Mkdir(victim, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	moved := h.dbdir.Unikernel(".h")
+	if err := os.Rename(h.dbdir.Unikernel("hello"), moved); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(victim, h.dbdir.Unikernel("hello")); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		os.Remove(h.dbdir.Unikernel("hello"))
+		os.Rename(moved, h.dbdir.Unikernel("hello"))
+	})
+	for _, args := range [][]string{{"plan"}, {"destroy", "-auto-approve"}, {"apply", "-auto-approve"}} {
+		r := h.roost(args...)
+		if r.code != 1 || !strings.Contains(r.stderr, "unikernels/hello is a symbolic link, which roost did not make") {
+			t.Errorf("roost %v = exit %d\n%s%s\nwant exit 1 naming the linked directory", args, r.code, r.stdout, r.stderr)
+		}
+	}
+	if ents, _ := os.ReadDir(victim); len(ents) != 0 {
+		t.Errorf("roost wrote into the link's target: %v", ents)
+	}
+	var st datadir.Status
+	if err := h.dbdir.ReadJSON(filepath.Join(moved, "status.json"), &st); err != nil || st.State != datadir.StateRunning {
+		t.Errorf("the shim's status in its moved directory = %+v, %v; want it still running", st, err)
+	}
+}
+
+// TestLiveStoredImage removes, then alters, the stored image of a running
+// unikernel: plan names it and apply stores it again, and a tender is
+// never started from an altered image (finding 7).
+func TestLiveStoredImage(t *testing.T) {
+	h := newLiveHost(t)
+	h.image("hello.hvt", solo5test.Spec{Behaviour: "print hi; tick 1s"})
+	h.write("main.hcl", `
+unikernel "hello" {
+  image = "hello.hvt"
+  restart {
+    policy  = "always"
+    backoff = "10ms"
+  }
+}
+`)
+	h.must("apply", "-auto-approve")
+	h.waitStatus("hello", "running", func(s datadir.Status) bool { return s.State == datadir.StateRunning })
+	spec := h.spec("hello")
+	stored := h.dbdir.Image(spec.ImageSHA256)
+	good := mustRead(t, stored)
+
+	// phase: missing
+	if err := os.Remove(stored); err != nil {
+		t.Fatal(err)
+	}
+	if code, r := h.detailedPlan(); code != 2 || !strings.Contains(r.stdout, "is missing; it is stored again from") {
+		t.Errorf("plan with the stored image gone = %d\n%s%s", code, r.stdout, r.stderr)
+	}
+	h.must("apply", "-auto-approve")
+	if got := mustRead(t, stored); !bytes.Equal(got, good) {
+		t.Errorf("apply did not store the image again")
+	}
+	if code, r := h.detailedPlan(); code != 0 {
+		t.Errorf("plan after the repair = %d, want no changes\n%s", code, r.stdout)
+	}
+
+	// phase: altered; the next restart refuses it
+	if err := os.Chmod(stored, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	bad := append([]byte(nil), good...)
+	bad[len(bad)-1] ^= 0xff
+	if err := os.WriteFile(stored, bad, 0o400); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(stored, 0o400)
+	if code, r := h.detailedPlan(); code != 2 || !strings.Contains(r.stdout, "was altered") {
+		t.Errorf("plan with the stored image altered = %d\n%s%s", code, r.stdout, r.stderr)
+	}
+	st := h.status("hello")
+	syscall.Kill(-st.TenderPID, syscall.SIGKILL)
+	failed := h.waitStatus("hello", "the restart refused", func(s datadir.Status) bool { return s.State == datadir.StateFailed })
+	if !strings.Contains(failed.Message, "was altered") {
+		t.Errorf("status message = %q, want it to say the image was altered", failed.Message)
+	}
+	h.must("apply", "-auto-approve")
+	if got := mustRead(t, stored); !bytes.Equal(got, good) {
+		t.Errorf("apply did not store the altered image again")
+	}
+}

@@ -34,6 +34,14 @@ func findHolder(ctx context.Context, dbdir datadir.Dir, name string) (*holder, e
 			}
 			if err := h.verify(dbdir, name); err != nil {
 				h.close()
+				// A shim that is exiting lets go of its lock between the
+				// probe and the proof: that is no impostor.
+				if held, again, perr := probeLock(dbdir, dbdir.ShimLock(name)); perr == nil && (!held || again != pid) {
+					if !held {
+						return nil, nil
+					}
+					continue
+				}
 				return nil, fmt.Errorf("shim.lock of %s names pid %d: %w", name, pid, err)
 			}
 			return h, nil

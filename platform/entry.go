@@ -1,0 +1,56 @@
+package platform
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+
+	"github.com/roostd/roost/plan"
+)
+
+// entryProblem says what makes a data directory entry not what roost made,
+// or "" when it is: of the kind roost makes there (a directory when dir,
+// else a regular file), owned by roost's uid, a file with one link, and
+// none of the mode bits notMode. fi is the entry's Lstat.
+func entryProblem(fi fs.FileInfo, dir bool, notMode fs.FileMode) string {
+	switch {
+	case fi.Mode()&fs.ModeSymlink != 0:
+		return "is a symbolic link"
+	case dir && !fi.IsDir():
+		return fmt.Sprintf("is a %s, not a directory", kindOf(fi))
+	case !dir && !fi.Mode().IsRegular():
+		return fmt.Sprintf("is a %s, not a regular file", kindOf(fi))
+	}
+	uid, nlink, ok := ownerLinks(fi)
+	switch {
+	case ok && int(uid) != os.Geteuid():
+		return fmt.Sprintf("is owned by uid %d, not roost's %d", uid, os.Geteuid())
+	case ok && !dir && nlink != 1:
+		return fmt.Sprintf("has %d hard links: another name shares its data", nlink)
+	case fi.Mode().Perm()&notMode != 0:
+		return fmt.Sprintf("has mode %#o, more open than roost makes it", fi.Mode().Perm())
+	}
+	return ""
+}
+
+func kindOf(fi fs.FileInfo) string {
+	switch m := fi.Mode(); {
+	case m.IsDir():
+		return "directory"
+	case m&fs.ModeNamedPipe != 0:
+		return "named pipe"
+	case m&fs.ModeSocket != 0:
+		return "socket"
+	case m&fs.ModeDevice != 0:
+		return "device"
+	case m.IsRegular():
+		return "regular file"
+	}
+	return "special file"
+}
+
+// conflict records that the entry rel (relative to the data directory)
+// is not roost's.
+func conflict(o *plan.Observed, rel, problem string) {
+	o.Conflicts = append(o.Conflicts, plan.Conflict{Path: rel, Problem: problem})
+}
