@@ -23,6 +23,9 @@ func (h *Host) Observe(ctx context.Context) (*plan.Observed, error) {
 		Images:     map[string]bool{},
 		Tenders:    map[string]plan.TenderLookup{},
 	}
+	if err := h.dbdir.Check(); err != nil {
+		return nil, fmt.Errorf("observe host: %w", err)
+	}
 	var err error
 	if o.BootID, err = proc.BootID(); err != nil {
 		return nil, fmt.Errorf("observe host: %w", err)

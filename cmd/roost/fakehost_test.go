@@ -96,7 +96,9 @@ func loadFakeState(path string) (*fakeState, error) {
 // save writes the state atomically, so that a roost watch running in the
 // background never reads half of it.
 func (st *fakeState) save(path string) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+	// The fake keeps its state in a data directory made as roost makes
+	// one, so that roost takes it as its own.
+	if err := datadir.Dir(filepath.Dir(path)).Init(); err != nil {
 		return err
 	}
 	b, err := json.MarshalIndent(st, "", "  ")

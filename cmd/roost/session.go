@@ -68,6 +68,8 @@ func (s *session) lock(ctx context.Context, exclusive bool, timeout time.Duratio
 	} else if _, err := os.Stat(string(s.dbdir)); errors.Is(err, os.ErrNotExist) {
 		// Nothing to read yet: an empty host needs no lock.
 		return func() {}, nil
+	} else if err := s.dbdir.Check(); err != nil {
+		return nil, err
 	}
 	return s.host.Lock(ctx, exclusive, timeout)
 }

@@ -40,17 +40,119 @@ func (d Dir) Console(name string) string        { return filepath.Join(d.Unikern
 func (d Dir) ShimLog(name string) string        { return filepath.Join(d.Unikernel(name), "shim.log") }
 func (d Dir) ConsoleRotated(name string) string { return d.Console(name) + ".1" }
 
-// Init creates the data directory and its subdirectories, mode 0700.
+// Mark is the file that says a directory is a roost data directory.
+const Mark = "roost.dbdir"
+
+// markText is Mark's content.
+const markText = "roost data directory, format 1\n"
+
+// ErrNotDataDir means a directory exists where the data directory should
+// be, and is not roost's.
+var ErrNotDataDir = errors.New("not a roost data directory")
+
+// Init makes d ready for roost: it creates it (mode 0700) with its mark
+// and subdirectories, or uses the directory that is there if it carries
+// roost's mark. An existing directory without the mark is taken only when
+// it is empty, roost's user owns it and only that user may write to it
+// (systemd's StateDirectory, say), or when it holds nothing but roost's
+// own files (a data directory from before the mark); anything else is
+// refused with ErrNotDataDir. roost never changes the mode of a directory
+// it did not create.
 func (d Dir) Init() error {
-	for _, p := range []string{string(d), d.ImagesDir(), d.BlockDir(), d.UnikernelsDir()} {
-		if err := os.MkdirAll(p, 0o700); err != nil {
+	created, err := d.claim()
+	if err != nil {
+		return err
+	}
+	for _, p := range []string{d.ImagesDir(), d.BlockDir(), d.UnikernelsDir()} {
+		if err := os.Mkdir(p, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
 			return fmt.Errorf("create data directory %s: %w", p, err)
 		}
 		if err := RejectSymlink(p); err != nil {
 			return err
 		}
 	}
-	return os.Chmod(string(d), 0o700)
+	if created {
+		return os.Chmod(string(d), 0o700)
+	}
+	return nil
+}
+
+// Check returns an error wrapping ErrNotDataDir if d exists and Init would
+// refuse it; a missing d is fine (an empty host).
+func (d Dir) Check() error {
+	if _, err := os.Lstat(string(d)); errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err := RejectSymlink(string(d)); err != nil {
+		return err
+	}
+	if b, err := d.ReadFile(filepath.Join(string(d), Mark), 4096); err == nil && string(b) == markText {
+		return nil
+	}
+	if why := d.foreign(); why != "" {
+		return fmt.Errorf("data directory %s: %w: %s; give roost a new or empty directory (-dbdir, ROOST_DBDIR)", d, ErrNotDataDir, why)
+	}
+	return nil
+}
+
+// claim creates d, or checks that the existing d is roost's, and writes
+// the mark; created says that it made d.
+func (d Dir) claim() (created bool, err error) {
+	if err := os.MkdirAll(filepath.Dir(string(d)), 0o755); err != nil {
+		return false, fmt.Errorf("create data directory %s: %w", d, err)
+	}
+	switch err := os.Mkdir(string(d), 0o700); {
+	case err == nil:
+		created = true
+	case !errors.Is(err, fs.ErrExist):
+		return false, fmt.Errorf("create data directory %s: %w", d, err)
+	}
+	if err := RejectSymlink(string(d)); err != nil {
+		return false, err
+	}
+	mark := filepath.Join(string(d), Mark)
+	if !created {
+		if b, err := d.ReadFile(mark, 4096); err == nil && string(b) == markText {
+			return false, nil
+		}
+		if why := d.foreign(); why != "" {
+			return false, fmt.Errorf("data directory %s: %w: %s; give roost a new or empty directory (-dbdir, ROOST_DBDIR)", d, ErrNotDataDir, why)
+		}
+	}
+	if err := d.WriteFile(mark, []byte(markText)); err != nil {
+		return created, err
+	}
+	return created, nil
+}
+
+// foreign says why an existing unmarked d is not to be taken, or "" when
+// it may be: empty and private to roost's user, or holding only roost's
+// files.
+func (d Dir) foreign() string {
+	fi, err := os.Lstat(string(d))
+	if err != nil {
+		return err.Error()
+	}
+	ents, err := os.ReadDir(string(d))
+	if err != nil {
+		return err.Error()
+	}
+	own := map[string]bool{"roost.lock": true, "applied.json": true, "images": true, "block": true, "unikernels": true}
+	for _, e := range ents {
+		if !own[e.Name()] && !Hidden(e.Name()) {
+			return fmt.Sprintf("it holds %s, which roost did not make", e.Name())
+		}
+	}
+	if len(ents) > 0 {
+		return "" // roost's files, from before the mark
+	}
+	if uid, ok := ownerOf(fi); ok && int(uid) != os.Geteuid() {
+		return fmt.Sprintf("it is owned by uid %d, not roost's %d", uid, os.Geteuid())
+	}
+	if fi.Mode().Perm()&0o022 != 0 {
+		return fmt.Sprintf("its mode %#o lets others write to it", fi.Mode().Perm())
+	}
+	return ""
 }
 
 // ErrSymlink is returned for a symbolic link where the data directory

@@ -87,3 +87,15 @@ func (d Dir) WriteJSON(path string, v any) error {
 	}
 	return nil
 }
+
+// WriteFile writes b to path beneath d atomically, as WriteJSON does.
+func (d Dir) WriteFile(path string, b []byte) error {
+	rel, err := d.rel(path)
+	if err != nil {
+		return err
+	}
+	if err := writeBeneath(string(d), rel, b); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}

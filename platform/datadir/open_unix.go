@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -140,3 +141,13 @@ func dupCloexec(f *os.File) (int, error) {
 func closeFD(fd int) error { return unix.Close(fd) }
 
 func renameat(dirfd int, old, new string) error { return unix.Renameat(dirfd, old, dirfd, new) }
+
+// ownerOf returns the owner of fi (from Lstat). (syscall for os.FileInfo's
+// own type.)
+func ownerOf(fi os.FileInfo) (uint32, bool) {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return 0, false
+	}
+	return st.Uid, true
+}

@@ -45,6 +45,7 @@ func running(o *plan.Observed, u plan.Unikernel) {
 	s := plan.NewSpec(&u, tender)
 	o.Unikernels[u.Name] = plan.ObservedUnikernel{Name: u.Name, Spec: s, ShimAlive: true, TenderAlive: true,
 		Status: &plan.Status{State: plan.StateRunning, ShimPID: 41, TenderPID: 42, BootID: "boot"}}
+	o.Images[s.ImageSHA256] = true // stored, as applied
 	for _, n := range s.Nets {
 		o.Taps[n.Tap] = plan.ObservedTap{Name: n.Tap, Unikernel: u.Name, Device: n.Device, Master: n.Bridge, Up: true}
 	}

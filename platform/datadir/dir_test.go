@@ -1,0 +1,91 @@
+package datadir
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// TestInit checks which directories roost takes as its data directory, and
+// that it never changes the mode of one it did not create (hardening
+// finding 6).
+func TestInit(t *testing.T) {
+	tests := []struct {
+		name     string
+		setup    func(t *testing.T, d string)
+		wantErr  error
+		wantMode fs.FileMode // of d afterwards
+	}{
+		{name: "new", setup: func(t *testing.T, d string) {}, wantMode: 0o700},
+		{name: "empty-private", setup: func(t *testing.T, d string) { mkdir(t, d, 0o750) }, wantMode: 0o750},
+		{name: "marked", setup: func(t *testing.T, d string) {
+			mkdir(t, d, 0o755)
+			write(t, filepath.Join(d, Mark), markText)
+			write(t, filepath.Join(d, "anything"), "x")
+		}, wantMode: 0o755},
+		{name: "from-before-the-mark", setup: func(t *testing.T, d string) {
+			mkdir(t, d, 0o700)
+			mkdir(t, filepath.Join(d, "unikernels"), 0o700)
+			write(t, filepath.Join(d, "roost.lock"), "")
+		}, wantMode: 0o700},
+		{name: "shared-with-other-files", setup: func(t *testing.T, d string) {
+			mkdir(t, d, fs.ModeSticky|0o777)
+			write(t, filepath.Join(d, "someone-elses"), "x")
+		}, wantErr: ErrNotDataDir, wantMode: fs.ModeSticky|0o777},
+		{name: "empty-but-world-writable", setup: func(t *testing.T, d string) { mkdir(t, d, fs.ModeSticky|0o777) }, wantErr: ErrNotDataDir, wantMode: fs.ModeSticky|0o777},
+		{name: "wrong-mark", setup: func(t *testing.T, d string) {
+			mkdir(t, d, 0o700)
+			write(t, filepath.Join(d, Mark), "something else")
+		}, wantErr: ErrNotDataDir, wantMode: 0o700},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := filepath.Join(t.TempDir(), "db")
+			tt.setup(t, d)
+			err := Dir(d).Init()
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("Init = %v, want %v", err, tt.wantErr)
+			}
+			fi, serr := os.Stat(d)
+			if serr != nil {
+				t.Fatal(serr)
+			}
+			if got := fi.Mode() & (fs.ModePerm | fs.ModeSticky); got != tt.wantMode {
+				t.Errorf("mode after Init = %v, want %v", got, tt.wantMode)
+			}
+			if err != nil {
+				if _, err := os.Stat(filepath.Join(d, "images")); err == nil {
+					t.Errorf("a refused directory got roost's subdirectories")
+				}
+				return
+			}
+			if b, err := os.ReadFile(filepath.Join(d, Mark)); err != nil || string(b) != markText {
+				t.Errorf("mark = %q, %v; want %q", b, err, markText)
+			}
+			for _, sub := range []string{"images", "block", "unikernels"} {
+				if fi, err := os.Stat(filepath.Join(d, sub)); err != nil || !fi.IsDir() {
+					t.Errorf("%s: %v", sub, err)
+				}
+			}
+		})
+	}
+}
+
+func mkdir(t *testing.T, p string, mode fs.FileMode) {
+	t.Helper()
+	if err := os.Mkdir(p, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(p, mode); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func write(t *testing.T, p, s string) {
+	t.Helper()
+	if err := os.WriteFile(p, []byte(s), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
