@@ -33,8 +33,8 @@ func TestInit(t *testing.T) {
 		{name: "shared-with-other-files", setup: func(t *testing.T, d string) {
 			mkdir(t, d, fs.ModeSticky|0o777)
 			write(t, filepath.Join(d, "someone-elses"), "x")
-		}, wantErr: ErrNotDataDir, wantMode: fs.ModeSticky|0o777},
-		{name: "empty-but-world-writable", setup: func(t *testing.T, d string) { mkdir(t, d, fs.ModeSticky|0o777) }, wantErr: ErrNotDataDir, wantMode: fs.ModeSticky|0o777},
+		}, wantErr: ErrNotDataDir, wantMode: fs.ModeSticky | 0o777},
+		{name: "empty-but-world-writable", setup: func(t *testing.T, d string) { mkdir(t, d, fs.ModeSticky|0o777) }, wantErr: ErrNotDataDir, wantMode: fs.ModeSticky | 0o777},
 		{name: "wrong-mark", setup: func(t *testing.T, d string) {
 			mkdir(t, d, 0o700)
 			write(t, filepath.Join(d, Mark), "something else")
