@@ -28,6 +28,9 @@ func (m *maker) checkHost() {
 			m.problem(u.Pos, addr, "%s", msg)
 		}
 		for _, n := range u.Nets {
+			if what, ok := m.o.Foreign[TapName(u.Name, n.Device)]; ok {
+				m.problem(u.Pos, addr, "net %q: interface %s, the name of its tap, exists and is %s; roost leaves it alone: delete or rename it", n.Device, TapName(u.Name, n.Device), what)
+			}
 			if !declared[n.Bridge] {
 				if _, ok := m.o.Bridges[n.Bridge]; !ok {
 					m.problem(u.Pos, addr, "net %q: bridge %q is neither declared nor present on the host; declare it with bridge %q {} or create it", n.Device, n.Bridge, n.Bridge)

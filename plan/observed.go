@@ -16,6 +16,9 @@ type Observed struct {
 	// Tenders are the tenders found for the (target, ABI version) pairs
 	// the desired unikernels need, keyed by TenderKey.
 	Tenders map[string]TenderLookup `json:"tenders"`
+	// Foreign are network interfaces, by name, that bear a name roost gives
+	// its taps but are not roost's (what each is, for messages).
+	Foreign map[string]string `json:"foreign,omitempty"`
 	// Conflicts are entries of the data directory that roost did not make
 	// (a symbolic link, a file of the wrong kind, owner or mode, a name
 	// roost never gives): they are never followed, adopted, resized or

@@ -70,9 +70,10 @@ type Host struct {
 // to it through the description roost:<unikernel>:<device>; tapHostName
 // says which interface the tender is to attach to.
 type osHost interface {
-	// links returns the bridges, and the taps whose alias says roost
-	// made them, keyed by plan name.
-	links(ctx context.Context) (map[string]plan.ObservedBridge, map[string]plan.ObservedTap, error)
+	// links returns the bridges, the taps whose alias says roost made
+	// them, and the interfaces that bear a name roost gives its taps but
+	// are not roost's.
+	links(ctx context.Context) (*hostLinks, error)
 	createBridge(ctx context.Context, b plan.Bridge) error
 	updateBridge(ctx context.Context, b plan.Bridge) error
 	deleteBridge(ctx context.Context, name string) error
@@ -84,6 +85,13 @@ type osHost interface {
 	// knows none.
 	tapHostName(name string) string
 	close() error
+}
+
+// hostLinks are the network interfaces of the host as roost sees them.
+type hostLinks struct {
+	bridges map[string]plan.ObservedBridge
+	taps    map[string]plan.ObservedTap
+	foreign map[string]string // name -> what it is
 }
 
 // NewHost returns the Host that opts describe. Close it when done.

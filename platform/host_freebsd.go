@@ -126,7 +126,15 @@ func gone(err error) bool {
 	return errors.Is(err, ErrNoInterface) || errors.As(err, &ie) && ifconfigNoAddress(ie.Stderr)
 }
 
-func (h *ifconfigHost) links(ctx context.Context) (map[string]plan.ObservedBridge, map[string]plan.ObservedTap, error) {
+func (h *ifconfigHost) links(ctx context.Context) (*hostLinks, error) {
+	bridges, taps, err := h.links1(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &hostLinks{bridges: bridges, taps: taps}, nil
+}
+
+func (h *ifconfigHost) links1(ctx context.Context) (map[string]plan.ObservedBridge, map[string]plan.ObservedTap, error) {
 	ifaces, err := h.list(ctx)
 	if err != nil {
 		return nil, nil, err

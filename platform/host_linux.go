@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"regexp"
 	"runtime"
 	"strings"
 
@@ -15,6 +16,10 @@ import (
 	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 )
+
+// tapNamePattern is the name roost gives its taps on Linux
+// (plan.TapName).
+var tapNamePattern = regexp.MustCompile(`^rt[0-9a-f]{10}$`)
 
 // nlHost manages bridges and taps over rtnetlink (vishvananda/netlink),
 // in the namespace roost runs in or in the one Options.NetNS names.
@@ -162,14 +167,14 @@ func isTap(l netlink.Link) bool {
 	return ok && t.Mode == netlink.TUNTAP_MODE_TAP
 }
 
-func (h *nlHost) links(ctx context.Context) (map[string]plan.ObservedBridge, map[string]plan.ObservedTap, error) {
+func (h *nlHost) links(ctx context.Context) (*hostLinks, error) {
 	links, err := h.linkList()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	addrs, err := h.addrList(nil)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	byIndex := make(map[int]netlink.Link, len(links))
 	for _, l := range links {
@@ -183,6 +188,7 @@ func (h *nlHost) links(ctx context.Context) (map[string]plan.ObservedBridge, map
 	}
 	bridges := map[string]plan.ObservedBridge{}
 	taps := map[string]plan.ObservedTap{}
+	foreign := map[string]string{}
 	for _, l := range links {
 		a := l.Attrs()
 		switch {
@@ -197,6 +203,9 @@ func (h *nlHost) links(ctx context.Context) (map[string]plan.ObservedBridge, map
 		case isTap(l):
 			unikernel, device, ok := parseTapAlias(a.Alias)
 			if !ok {
+				if tapNamePattern.MatchString(a.Name) {
+					foreign[a.Name] = fmt.Sprintf("a tap with alias %q, not roost's", a.Alias)
+				}
 				continue
 			}
 			t := plan.ObservedTap{Name: a.Name, Unikernel: unikernel, Device: device, Up: isUp(l)}
@@ -204,9 +213,13 @@ func (h *nlHost) links(ctx context.Context) (map[string]plan.ObservedBridge, map
 				t.Master = m.Attrs().Name
 			}
 			taps[a.Name] = t
+		default:
+			if tapNamePattern.MatchString(a.Name) {
+				foreign[a.Name] = "a " + l.Type() + ", not a tap"
+			}
 		}
 	}
-	return bridges, taps, nil
+	return &hostLinks{bridges: bridges, taps: taps, foreign: foreign}, nil
 }
 
 // hostPrefix returns the address a as configured ("10.0.0.1/24"), if it is

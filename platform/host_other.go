@@ -23,8 +23,8 @@ func newOSHost(netns string, log *slog.Logger) (osHost, error) {
 	return unsupportedHost{}, nil
 }
 
-func (unsupportedHost) links(ctx context.Context) (map[string]plan.ObservedBridge, map[string]plan.ObservedTap, error) {
-	return nil, nil, fmt.Errorf("list interfaces: %w", errors.ErrUnsupported)
+func (unsupportedHost) links(ctx context.Context) (*hostLinks, error) {
+	return nil, fmt.Errorf("list interfaces: %w", errors.ErrUnsupported)
 }
 
 func (unsupportedHost) createBridge(ctx context.Context, b plan.Bridge) error {

@@ -33,9 +33,11 @@ func (h *Host) Observe(ctx context.Context) (*plan.Observed, error) {
 	if o.Host, err = readHostInfo(h.dbdir); err != nil {
 		return nil, fmt.Errorf("observe host: %w", err)
 	}
-	if o.Bridges, o.Taps, err = h.os.links(ctx); err != nil {
+	links, err := h.os.links(ctx)
+	if err != nil {
 		return nil, fmt.Errorf("observe network interfaces: %w", err)
 	}
+	o.Bridges, o.Taps, o.Foreign = links.bridges, links.taps, links.foreign
 	if err := h.observeBlocks(o); err != nil {
 		return nil, err
 	}

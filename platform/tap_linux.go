@@ -30,9 +30,9 @@ func (h *nlHost) ensureTap1(unikernel string, n plan.SpecNet) error {
 	link, err := h.linkByName(n.Tap)
 	created := false
 	if errors.Is(err, ErrNoInterface) {
-		err = h.inNS(func() error { return createTap(n.Tap) })
-		// EBUSY: another process made it since we looked; fix it
-		// like any existing one.
+		err = h.createTap(n.Tap, alias)
+		// EBUSY: another process made it since we looked; it is
+		// judged like any existing one.
 		created = err == nil
 		if err == nil || errors.Is(err, unix.EBUSY) {
 			link, err = h.linkByName(n.Tap)
@@ -43,20 +43,12 @@ func (h *nlHost) ensureTap1(unikernel string, n plan.SpecNet) error {
 	}
 	a := link.Attrs()
 	if !isTap(link) {
-		return fmt.Errorf("interface %s exists and is a %s, not a tap", n.Tap, link.Type())
+		return fmt.Errorf("interface %s exists and is a %s, not a tap: %w", n.Tap, link.Type(), ErrNotOwned)
 	}
-	// A tap roost made has this alias, or none if roost stopped between
-	// making it and naming it. Any other alias means someone else's tap.
-	if a.Alias != alias && a.Alias != "" {
-		if strings.HasPrefix(a.Alias, "roost:") {
-			return fmt.Errorf("tap exists with alias %q, want %q", a.Alias, alias)
-		}
-		return fmt.Errorf("its alias is %q: %w", a.Alias, ErrNotOwned)
-	}
+	// Every persistent tap roost made has its alias (createTap), so a tap
+	// without it, or with another, is someone else's: never taken over.
 	if a.Alias != alias {
-		if err := h.handle.LinkSetAlias(link, alias); err != nil {
-			return fmt.Errorf("set alias: %w", err)
-		}
+		return fmt.Errorf("tap exists with alias %q, not %q: %w", a.Alias, alias, ErrNotOwned)
 	}
 	// The tap takes the bridge's MTU before joining it: a port with a
 	// smaller MTU would lower the MTU of a bridge whose MTU nobody set.
@@ -86,10 +78,13 @@ func (h *nlHost) ensureTap1(unikernel string, n plan.SpecNet) error {
 	return nil
 }
 
-// createTap makes the persistent tap name in the calling thread's network
-// namespace, as `ip tuntap add mode tap` does: attach a /dev/net/tun file
-// with IFF_TUN_EXCL (fail with EBUSY if the name exists), set it
-// persistent and close the file. The tap outlives the file, and with no
+// createTap makes the persistent tap name with the interface alias alias,
+// as `ip tuntap add mode tap` does but named before it outlives roost:
+// attach a /dev/net/tun file with IFF_TUN_EXCL (fail with EBUSY if the
+// name exists), set the alias over netlink while the file holds the tap,
+// then set it persistent and close the file. Should roost die before the
+// alias is set, the tap goes with the file; so a persistent tap without
+// roost's alias was never roost's. The tap outlives the file, and with no
 // file attached a tender can attach to it: a single-queue tap takes one
 // file at a time.
 //
@@ -100,29 +95,50 @@ func (h *nlHost) ensureTap1(unikernel string, n plan.SpecNet) error {
 // Offloads are left as the kernel sets them on a new tap: TUNSETOFFLOAD
 // features (checksum, TSO, UFO) all off, since Solo5 does not read virtio
 // headers (no IFF_VNET_HDR). offloadsOff does the rest.
-func createTap(name string) error {
-	fd, err := unix.Open("/dev/net/tun", unix.O_RDWR|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return fmt.Errorf("open /dev/net/tun: %w", err)
+func (h *nlHost) createTap(name, alias string) error {
+	var fd int
+	if err := h.inNS(func() (err error) { fd, err = attachTap(name); return err }); err != nil {
+		return err
 	}
 	defer unix.Close(fd)
-	ifr, err := unix.NewIfreq(name)
+	link, err := h.linkByName(name)
 	if err != nil {
-		return fmt.Errorf("tap name %q: %w", name, err)
+		return err
 	}
-	ifr.SetUint16(unix.IFF_TAP | unix.IFF_NO_PI | unix.IFF_TUN_EXCL)
-	if err := unix.IoctlIfreq(fd, unix.TUNSETIFF, ifr); err != nil {
-		return fmt.Errorf("TUNSETIFF: %w", err)
-	}
-	if got := ifr.Name(); got != name {
-		// A name with "%d" is a template the kernel fills in. This
-		// tap disappears with fd.
-		return fmt.Errorf("kernel made tap %q, not %q", got, name)
+	if err := h.handle.LinkSetAlias(link, alias); err != nil {
+		return fmt.Errorf("set alias: %w", err)
 	}
 	if err := unix.IoctlSetInt(fd, unix.TUNSETPERSIST, 1); err != nil {
 		return fmt.Errorf("TUNSETPERSIST: %w", err)
 	}
 	return nil
+}
+
+// attachTap attaches a new /dev/net/tun file to a new tap name in the
+// calling thread's network namespace and returns the file's descriptor;
+// the tap is gone when it closes, unless made persistent.
+func attachTap(name string) (int, error) {
+	fd, err := unix.Open("/dev/net/tun", unix.O_RDWR|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return -1, fmt.Errorf("open /dev/net/tun: %w", err)
+	}
+	ifr, err := unix.NewIfreq(name)
+	if err != nil {
+		unix.Close(fd)
+		return -1, fmt.Errorf("tap name %q: %w", name, err)
+	}
+	ifr.SetUint16(unix.IFF_TAP | unix.IFF_NO_PI | unix.IFF_TUN_EXCL)
+	if err := unix.IoctlIfreq(fd, unix.TUNSETIFF, ifr); err != nil {
+		unix.Close(fd)
+		return -1, fmt.Errorf("TUNSETIFF: %w", err)
+	}
+	if got := ifr.Name(); got != name {
+		// A name with "%d" is a template the kernel fills in. This
+		// tap disappears with fd.
+		unix.Close(fd)
+		return -1, fmt.Errorf("kernel made tap %q, not %q", got, name)
+	}
+	return fd, nil
 }
 
 // ethtoolValue is struct ethtool_value (linux/ethtool.h).

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/roostd/roost/internal/solo5test"
+	"github.com/roostd/roost/plan"
 	"github.com/roostd/roost/platform/datadir"
 	"github.com/roostd/roost/platform/solo5"
 )
@@ -163,5 +164,38 @@ unikernel "hello" {
 	h.must("apply", "-auto-approve")
 	if got := mustRead(t, stored); !bytes.Equal(got, good) {
 		t.Errorf("apply did not store the altered image again")
+	}
+}
+
+// TestLiveForeignTapLeftAlone makes a tap with the name roost would give a
+// declared net device: plan and apply refuse it as a conflict, and neither
+// apply nor destroy touches it (finding 4).
+func TestLiveForeignTapLeftAlone(t *testing.T) {
+	h := newLiveHost(t)
+	h.image("web.hvt", solo5test.Spec{Devices: []solo5.Device{solo5test.Net("service")}, Behaviour: "serve"})
+	h.write("main.hcl", `
+bridge "service" {}
+unikernel "web" {
+  image = "web.hvt"
+  net "service" {}
+}
+`)
+	tap := plan.TapName("web", "service")
+	if out, err := h.ip("tuntap", "add", tap, "mode", "tap"); err != nil {
+		t.Fatalf("ip tuntap add: %v\n%s", err, out)
+	}
+	for _, args := range [][]string{{"plan"}, {"apply", "-auto-approve"}} {
+		r := h.roost(args...)
+		if r.code != 1 || !strings.Contains(r.stderr, "interface "+tap+", the name of its tap, exists and is a tap with alias \"\", not roost's") {
+			t.Errorf("roost %v = exit %d\n%s%s\nwant exit 1 naming the foreign tap", args, r.code, r.stdout, r.stderr)
+		}
+	}
+	h.must("destroy", "-auto-approve")
+	out, err := h.ip("-d", "link", "show", tap)
+	if err != nil {
+		t.Fatalf("the foreign tap is gone: %v\n%s", err, out)
+	}
+	if strings.Contains(out, "alias") || strings.Contains(out, "master") {
+		t.Errorf("the foreign tap was changed:\n%s", out)
 	}
 }
