@@ -33,6 +33,9 @@ func runPlan(ctx context.Context, g *globals, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := po.check(); err != nil {
+		return err
+	}
 	s, err := g.openSession(dir, &lf)
 	if err != nil {
 		return err
