@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"strconv"
 	"strings"
@@ -22,21 +23,37 @@ func cmdJSONSet(ts *testscript.TestScript, neg bool, args []string) {
 	path := ts.MkAbs(args[0])
 	b, err := os.ReadFile(path)
 	ts.Check(err)
-	var doc any
-	ts.Check(json.Unmarshal(b, &doc))
-	keys := strings.Split(args[1], ".")
-	var value any
+	var value *string
 	if len(args) == 3 {
-		ts.Check(json.Unmarshal([]byte(args[2]), &value))
+		value = &args[2]
 	}
+	out, err := editJSON(b, args[1], value)
+	ts.Check(err)
+	ts.Check(os.WriteFile(path, out, 0o600))
+}
+
+// editJSON sets the dotted path in the JSON document b to the JSON value
+// (nil: deletes it) and returns the document.
+func editJSON(b []byte, path string, value *string) ([]byte, error) {
+	var doc any
+	if err := json.Unmarshal(b, &doc); err != nil {
+		return nil, err
+	}
+	var v any
+	if value != nil {
+		if err := json.Unmarshal([]byte(*value), &v); err != nil {
+			return nil, fmt.Errorf("value %q: %w", *value, err)
+		}
+	}
+	keys := strings.Split(path, ".")
 	cur := doc
 	for i, k := range keys {
 		last := i == len(keys)-1
 		switch c := cur.(type) {
 		case map[string]any:
 			if last {
-				if len(args) == 3 {
-					c[k] = value
+				if value != nil {
+					c[k] = v
 				} else {
 					delete(c, k)
 				}
@@ -45,23 +62,20 @@ func cmdJSONSet(ts *testscript.TestScript, neg bool, args []string) {
 		case []any:
 			n, err := strconv.Atoi(k)
 			if err != nil || n < 0 || n >= len(c) {
-				ts.Fatalf("jsonset: %s: no index %q", args[1], k)
+				return nil, fmt.Errorf("%s: no index %q", path, k)
 			}
 			if last {
-				if len(args) == 3 {
-					c[n] = value
-				} else {
-					ts.Fatalf("jsonset: cannot delete list element %s", args[1])
+				if value == nil {
+					return nil, fmt.Errorf("cannot delete list element %s", path)
 				}
+				c[n] = v
 			}
 			cur = c[n]
 		default:
-			ts.Fatalf("jsonset: %s: %q is not inside an object or a list", args[1], k)
+			return nil, fmt.Errorf("%s: %q is not inside an object or a list", path, k)
 		}
 	}
-	out, err := json.MarshalIndent(doc, "", "  ")
-	ts.Check(err)
-	ts.Check(os.WriteFile(path, out, 0o600))
+	return json.MarshalIndent(doc, "", "  ")
 }
 
 // cmdPlanRedigest recomputes the options digest of an edited plan file,

@@ -82,7 +82,10 @@ func Parse(name string, b []byte) (*File, error) {
 		Kind          any `json:"kind"`
 		FormatVersion any `json:"format_version"`
 	}
-	if err := json.Unmarshal(b, &head); err != nil || head.Kind != Kind {
+	if err := json.Unmarshal(b, &head); err != nil {
+		return nil, fmt.Errorf("%s is neither a directory nor a plan file written by roost plan -out (not a JSON object): %w", name, ErrNotPlanFile)
+	}
+	if head.Kind != Kind {
 		return nil, fmt.Errorf("%s is neither a directory nor a plan file written by roost plan -out (its kind is %s, not %q): %w", name, describeValue(head.Kind), Kind, ErrNotPlanFile)
 	}
 	if head.FormatVersion != planjson.FormatVersion {
