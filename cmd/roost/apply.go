@@ -148,7 +148,9 @@ func (s *session) applyPlan(ctx context.Context, po *planOptions, ao *applyOptio
 		return err
 	}
 	jp := planjson.FromPlan(p)
-	v := views.NewApply(s.g.streams(), ao.jsonOut, destroy)
+	streams := s.g.streams()
+	streams.Files = s.files()
+	v := views.NewApply(streams, ao.jsonOut, destroy)
 	if len(p.Problems) > 0 {
 		v.Problems(jp)
 		return fmt.Errorf("the host cannot run this configuration: %d problem%s; nothing was changed", len(p.Problems), plural(len(p.Problems)))
