@@ -6,7 +6,7 @@ PREFIX   ?= /usr/local
 DESTDIR  ?=
 export CGO_ENABLED ?= 0
 
-.PHONY: all build examples test unit integration fuzz lint bench demo clean install install-systemd
+.PHONY: all build examples test unit integration fuzz fuzz-long lint bench demo clean install install-systemd
 
 all: build
 
@@ -46,6 +46,11 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParseNotes$$' -fuzztime $(FUZZTIME) ./platform/solo5
 	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./config
 	$(GO) test -run '^$$' -fuzz '^FuzzParseIfconfig$$' -fuzztime $(FUZZTIME) ./platform
+	$(GO) test -run '^$$' -fuzz '^FuzzReadPlanFile$$' -fuzztime $(FUZZTIME) ./plan/planfile
+
+# The fuzz targets for minutes each rather than seconds.
+fuzz-long:
+	$(MAKE) fuzz FUZZTIME=5m
 
 test: lint examples unit integration fuzz
 

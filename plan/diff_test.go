@@ -176,7 +176,7 @@ func TestMake(t *testing.T) {
 				o.Unikernels["web"] = u
 				return o
 			},
-			want: []string{"~ unikernel.web (the shim has not loaded spec.json (restart policy, stop timeout))"},
+			want: []string{"~ unikernel.web (the shim runs with another spec.json than the one on disk: status.json records a different digest (restart policy, stop timeout))"},
 		},
 		{
 			name:    "tender-upgraded-in-place",
@@ -273,7 +273,7 @@ func TestMake(t *testing.T) {
 				o.Unikernels["web"] = u
 				return o
 			},
-			want: []string{"> unikernel.web (shim (pid 100) is gone; it last said running, tender pid 101)"},
+			want: []string{"> unikernel.web (no shim holds shim.lock; status.json last said running, shim pid 100, tender pid 101)"},
 		},
 		{
 			name:    "rebooted",

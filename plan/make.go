@@ -42,6 +42,7 @@ func Make(in Input) *Plan {
 	m.blocks()
 	m.unikernels()
 	m.taps()
+	m.notes()
 	m.checkShim()
 	m.checkNames()
 	if len(in.Targets) > 0 {

@@ -84,6 +84,17 @@ type ObservedUnikernel struct {
 	Command    []string `json:"command,omitempty"`
 	CommandNow []string `json:"command_now,omitempty"`
 	Problem    string   `json:"problem,omitempty"` // why Spec or Status is nil
+	// StatusProblem is why Status is nil: "missing" when there is no
+	// status.json, else what reading it said; "" when it was read.
+	StatusProblem string `json:"status_problem,omitempty"`
+	// ShimProcState and TenderProcState are the state letters of the
+	// live shim's and tender's processes (/proc/PID/stat field 3: "T"
+	// is stopped by a signal, "t" by a tracer), "" when not read.
+	ShimProcState   string `json:"shim_proc_state,omitempty"`
+	TenderProcState string `json:"tender_proc_state,omitempty"`
+	// ShimPID is the pid shim.lock records while a process holds it
+	// (ShimAlive); status.json's ShimPID is what that file claims.
+	ShimPID int `json:"shim_pid,omitempty"`
 }
 
 // TenderLookup is the result of looking for a tender.

@@ -50,6 +50,14 @@ func (m *maker) target() {
 			keep[kind+"."+name] = true
 		}
 	}
+	// A -replace outside the targets would be dropped with the rest:
+	// the flags conflict, and a silent no-op is no answer.
+	for _, r := range m.in.Replace {
+		name := strings.TrimPrefix(r, KindUnikernel+".")
+		if byName[name] != nil && !keep[KindUnikernel+"."+name] {
+			m.problem(Pos{}, "-replace", "%q is not among the -target resources or what they depend on, so it would not be replaced; add -target %s", r, name)
+		}
+	}
 	changes := m.p.Changes[:0]
 	for _, c := range m.p.Changes {
 		if keep[c.Address()] {

@@ -120,7 +120,7 @@ func (m *maker) applied(c Change, ou *ObservedUnikernel, replace bool) (Change, 
 		// spec.json is newer than what the shim runs with: a reload
 		// after an update in place was lost.
 		c.Action = Update
-		c.Reasons = []string{"the shim has not loaded spec.json (restart policy, stop timeout)"}
+		c.Reasons = []string{specStaleReason(ou)}
 	case len(missing) > 0:
 		c.Action = Replace
 		c.Reasons = missing
@@ -146,12 +146,16 @@ func (m *maker) applied(c Change, ou *ObservedUnikernel, replace bool) (Change, 
 	return c, true
 }
 
-// whyNotRunning explains a declared, applied unikernel without a live shim.
+// whyNotRunning explains a declared, applied unikernel without a live
+// shim, in what roost saw: the lock nobody holds, and what status.json
+// claims (a pid in it is a claim, not a process roost found).
 func whyNotRunning(ou *ObservedUnikernel, bootID string) string {
 	st := ou.Status
 	switch {
-	case st == nil:
+	case st == nil && (ou.StatusProblem == "" || ou.StatusProblem == "missing"):
 		return "never started (no status.json)"
+	case st == nil:
+		return "no shim holds shim.lock, and status.json is unreadable: " + ou.StatusProblem
 	case st.BootID != "" && st.BootID != bootID:
 		return "host rebooted since it last ran"
 	case st.State == StateStopped:
@@ -159,7 +163,7 @@ func whyNotRunning(ou *ObservedUnikernel, bootID string) string {
 	case st.State == StateExited || st.State == StateFailed:
 		return fmt.Sprintf("%s before this boot", st.State)
 	}
-	msg := fmt.Sprintf("shim (pid %d) is gone; it last said %s", st.ShimPID, st.State)
+	msg := fmt.Sprintf("no shim holds shim.lock; status.json last said %s, shim pid %d", st.State, st.ShimPID)
 	if st.TenderPID != 0 {
 		msg += fmt.Sprintf(", tender pid %d", st.TenderPID)
 	}
@@ -167,6 +171,16 @@ func whyNotRunning(ou *ObservedUnikernel, bootID string) string {
 		msg += "; last exit: " + ExitText(st.LastExit)
 	}
 	return msg
+}
+
+// specStaleReason says why a live shim's spec.json is reloaded: the digest
+// status.json records is not that of spec.json on disk. A shim still
+// starting has not got as far as loading it.
+func specStaleReason(ou *ObservedUnikernel) string {
+	if ou.Status != nil && ou.Status.State == StateStarting {
+		return fmt.Sprintf("the shim (pid %d) is starting and status.json does not yet record the spec.json on disk (restart policy, stop timeout)", ou.ShimPID)
+	}
+	return "the shim runs with another spec.json than the one on disk: status.json records a different digest (restart policy, stop timeout)"
 }
 
 // ExitText says how a tender ended: "exited with code 255 at 2026-...".

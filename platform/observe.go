@@ -172,16 +172,26 @@ func (h *Host) observeUnikernel(name, boot string) plan.ObservedUnikernel {
 	var status datadir.Status
 	if err := h.dbdir.ReadJSON(h.dbdir.Status(name), &status); err != nil {
 		problems = append(problems, "status.json: "+describe(err))
+		u.StatusProblem = describe(err)
 	} else {
 		u.Status = planStatus(&status)
 		u.SpecStale = u.Spec != nil && status.SpecDigest != "" && status.SpecDigest != datadir.Digest(&spec)
 	}
-	alive, err := h.shimAlive(name)
+	alive, pid, err := h.shims.Alive(h.dbdir, name)
 	if err != nil {
 		problems = append(problems, "shim: "+err.Error())
 	}
 	u.ShimAlive = alive
 	u.TenderAlive = u.Status != nil && tenderAlive(u.Status, boot)
+	// The process states, so that plan and status can tell a stopped
+	// (SIGSTOP) shim or tender from a running one (issue 8, finding 13).
+	if alive && pid > 0 {
+		u.ShimPID = pid
+		u.ShimProcState = procState(pid)
+	}
+	if u.TenderAlive {
+		u.TenderProcState = procState(u.Status.TenderPID)
+	}
 	u.Problem = strings.Join(problems, "; ")
 	return u
 }
@@ -207,4 +217,13 @@ func tenderAlive(s *plan.Status, boot string) bool {
 func (h *Host) shimAlive(name string) (bool, error) {
 	alive, _, err := h.shims.Alive(h.dbdir, name)
 	return alive, err
+}
+
+// procState is the state letter of process pid, "" if unreadable.
+func procState(pid int) string {
+	st, err := proc.ReadStat(pid)
+	if err != nil {
+		return ""
+	}
+	return st.State
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"strings"
@@ -41,24 +42,82 @@ func runApply(ctx context.Context, g *globals, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := po.check(); err != nil {
+		return err
+	}
+	if err := ao.check(); err != nil {
+		return err
+	}
 	var saved *planfile.File
 	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
 		if saved, err = planfile.Read(dir); err != nil {
 			return err
 		}
+		if err := g.besidePlanFile(fs, dir, saved); err != nil {
+			return err
+		}
 		dir = saved.Dir
 		lf = loadFlags{vars: saved.Vars, varFiles: saved.VarFiles}
 		po.targets, po.replace, po.allowDataLoss = saved.Targets, saved.Replace, saved.AllowDataLoss
-		if g.dbdir == "" {
-			g.dbdir = saved.DBDir
-		}
+		g.dbdir = saved.DBDir
 		ao.autoApprove = true
 	}
 	s, err := g.openSession(dir, &lf)
 	if err != nil {
 		return err
 	}
-	return s.applyPlan(ctx, &po, &ao, saved, false)
+	return s.applyPlan(ctx, &po, &ao, saved, saved != nil && saved.Destroy)
+}
+
+// shapingFlags are apply's flags that shape a plan, with why each is an
+// error beside a plan file: the saved plan already says it, and a plan
+// that was shown is the plan that runs (issue 8, finding 11). The others
+// (-parallelism, -lock-timeout, -json, -auto-approve, -no-color, -v) do
+// not change what runs, only how, and are allowed, as in Terraform.
+var shapingFlags = []struct{ name, why string }{
+	{"target", "the plan already says what it targets"},
+	{"replace", "the plan already says what it replaces"},
+	{"allow-data-loss", "the plan already says whether it may delete data"},
+	{"var", "the plan was made with the variables it records"},
+	{"var-file", "the plan was made with the variable files it records"},
+}
+
+// besidePlanFile refuses the flags that would change the plan saved in
+// path, and a data directory other than the one it was made for.
+func (g *globals) besidePlanFile(fs *flag.FlagSet, path string, saved *planfile.File) error {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	for _, f := range shapingFlags {
+		if set[f.name] {
+			return fmt.Errorf("-%s cannot be used with a saved plan file: %s (run roost plan again with it)", f.name, f.why)
+		}
+	}
+	// The data directory a plan made here and now would use, as
+	// dbdirFor chooses it: -dbdir before $ROOST_DBDIR.
+	dir, from := g.dbdir, "-dbdir"
+	if dir == "" {
+		dir, from = os.Getenv("ROOST_DBDIR"), "$ROOST_DBDIR"
+	}
+	if dir != "" && absDir(dir) != saved.DBDir {
+		return fmt.Errorf("plan file %s was made for the data directory %s, not %s (%s); run roost plan again for that one", path, saved.DBDir, absDir(dir), from)
+	}
+	return nil
+}
+
+// check refuses option values no plan can be made with.
+func (po *planOptions) check() error {
+	if po.lockTimeout < 0 {
+		return fmt.Errorf("-lock-timeout is %s; it must not be negative", po.lockTimeout)
+	}
+	return nil
+}
+
+// check refuses option values apply cannot run with.
+func (ao *applyOptions) check() error {
+	if ao.parallelism < 1 {
+		return fmt.Errorf("-parallelism is %d; it must be at least 1", ao.parallelism)
+	}
+	return nil
 }
 
 // applyOptions are the flags of apply and destroy.
@@ -89,7 +148,9 @@ func (s *session) applyPlan(ctx context.Context, po *planOptions, ao *applyOptio
 		return err
 	}
 	jp := planjson.FromPlan(p)
-	v := views.NewApply(s.g.streams(), ao.jsonOut, destroy)
+	streams := s.g.streams()
+	streams.Files = s.files()
+	v := views.NewApply(streams, ao.jsonOut, destroy)
 	if len(p.Problems) > 0 {
 		v.Problems(jp)
 		return fmt.Errorf("the host cannot run this configuration: %d problem%s; nothing was changed", len(p.Problems), plural(len(p.Problems)))
@@ -214,6 +275,12 @@ func runDestroy(ctx context.Context, g *globals, args []string) error {
 	ao.register(fs)
 	dir, err := parseDirArgs(fs, args)
 	if err != nil {
+		return err
+	}
+	if err := po.check(); err != nil {
+		return err
+	}
+	if err := ao.check(); err != nil {
 		return err
 	}
 	cfg, err := g.loadForDBDir(dir, &lf)

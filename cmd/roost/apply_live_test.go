@@ -247,7 +247,7 @@ func TestLiveShimKilled(t *testing.T) {
 		t.Fatalf("tender %d survived its shim", st.TenderPID)
 	}
 	p := h.planJSON()
-	if got := actions(p); fmt.Sprint(got) != "[start unikernel.web]" || !strings.Contains(p.Changes[0].Reasons[0], fmt.Sprintf("shim (pid %d) is gone", st.ShimPID)) {
+	if got := actions(p); fmt.Sprint(got) != "[start unikernel.web]" || !strings.Contains(p.Changes[0].Reasons[0], fmt.Sprintf("no shim holds shim.lock; status.json last said running, shim pid %d", st.ShimPID)) {
 		t.Fatalf("plan after the shim was killed = %v %v", got, p.Changes)
 	}
 	h.must("apply", "-auto-approve")

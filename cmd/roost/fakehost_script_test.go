@@ -24,7 +24,7 @@ func scriptHost(o hostOptions) (host, error) {
 }
 
 const fakehostUsage = `usage: fakehost bridge NAME | rm-bridge NAME | rm-tap NAME | kill NAME | exit NAME CODE |
-	no-tender TARGET[.ABI] | fail OPERATION... | ok OPERATION... | host CPUS MEMORY_MIB DISK_MIB |
+	no-tender TARGET[.ABI] | sigstop NAME tender|shim | garble-status NAME | crashloop NAME N | fail OPERATION... | ok OPERATION... | host CPUS MEMORY_MIB DISK_MIB |
 	traffic TAP RX_BYTES TX_BYTES | show | log | wait REGEXP`
 
 // cmdFakehost seeds and inspects the fake host of $ROOST_DBDIR:
@@ -35,6 +35,9 @@ const fakehostUsage = `usage: fakehost bridge NAME | rm-bridge NAME | rm-tap NAM
 //	fakehost kill web            web's shim (and tender) gone, status.json left
 //	fakehost exit web 1          web's tender ended for good with code 1
 //	fakehost no-tender hvt       no tender for hvt (or hvt.2: that ABI only)
+//	fakehost sigstop web tender  web's tender (or shim) is stopped (SIGSTOP)
+//	fakehost garble-status web   web's status.json is garbage, its shim alive
+//	fakehost crashloop web 5     web's tender restarted 5 times, exiting 1
 //	fakehost fail start web      the operation "start web" fails
 //	fakehost ok start web        ... and succeeds again
 //	fakehost host 0-3 1024 500   the host has CPUs 0 to 3, 1024 MiB, 500 MiB free
@@ -108,6 +111,42 @@ func cmdFakehost(ts *testscript.TestScript, neg bool, args []string) {
 				u.Status.State = plan.StateExited
 			}
 			u.Status.TenderPID, u.Status.TenderStart = 0, 0
+			u.Status.LastExit = &plan.Exit{Code: &code, At: time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)}
+			st.Unikernels[args[1]] = u
+		})
+	case "sigstop":
+		nargs(2)
+		change(func(st *fakeState) {
+			u := unikernel(st, args[1])
+			switch args[2] {
+			case "tender":
+				u.TenderProcState = "T"
+			case "shim":
+				u.ShimPID, u.ShimProcState = u.Status.ShimPID, "T"
+			default:
+				ts.Fatalf("%s", fakehostUsage)
+			}
+			st.Unikernels[args[1]] = u
+		})
+	case "garble-status":
+		nargs(1)
+		change(func(st *fakeState) {
+			u := unikernel(st, args[1])
+			u.ShimPID = u.Status.ShimPID
+			u.Status, u.TenderAlive = nil, false
+			u.StatusProblem = "invalid character 'x' looking for beginning of value"
+			u.Problem = "status.json: " + u.StatusProblem
+			st.Unikernels[args[1]] = u
+		})
+	case "crashloop":
+		nargs(2)
+		n, err := strconv.Atoi(args[2])
+		ts.Check(err)
+		change(func(st *fakeState) {
+			u := unikernel(st, args[1])
+			code := 1
+			u.TenderAlive = false
+			u.Status.State, u.Status.Restarts, u.Status.TenderPID = plan.StateBackoff, n, 0
 			u.Status.LastExit = &plan.Exit{Code: &code, At: time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)}
 			st.Unikernels[args[1]] = u
 		})

@@ -33,6 +33,9 @@ func runPlan(ctx context.Context, g *globals, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := po.check(); err != nil {
+		return err
+	}
 	s, err := g.openSession(dir, &lf)
 	if err != nil {
 		return err
@@ -52,7 +55,7 @@ func runPlan(ctx context.Context, g *globals, args []string) error {
 			return err
 		}
 	} else {
-		views.WriteProblems(g.stderr, jp, views.NewColors(g.colorOK(g.stderr)))
+		views.WriteProblems(g.stderr, jp, views.NewColors(g.colorOK(g.stderr)), s.files())
 		if len(jp.Problems) == 0 {
 			views.WritePlan(g.stdout, jp, views.NewColors(g.colorOK(g.stdout)))
 		}

@@ -42,10 +42,12 @@ func TestScript(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"mkimage":   cmdMkimage,
-			"exit-code": cmdExitCode,
-			"fakehost":  cmdFakehost,
-			"mask":      cmdMask,
+			"mkimage":      cmdMkimage,
+			"exit-code":    cmdExitCode,
+			"fakehost":     cmdFakehost,
+			"mask":         cmdMask,
+			"jsonset":      cmdJSONSet,
+			"planredigest": cmdPlanRedigest,
 		},
 	})
 }

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/hashicorp/hcl/v2"
 	"github.com/roostd/roost/config"
 	"github.com/roostd/roost/plan"
 	"github.com/roostd/roost/platform/datadir"
@@ -135,6 +136,15 @@ func (s *session) makePlan(ctx context.Context, po *planOptions, destroy bool) (
 	}
 	p := plan.Make(in)
 	return p, nil
+}
+
+// files are the loaded configuration's files (nil without one), for
+// diagnostics that show source lines.
+func (s *session) files() map[string]*hcl.File {
+	if s.cfg == nil {
+		return nil
+	}
+	return s.cfg.Files
 }
 
 // absDir is dir made absolute, for saved plans.

@@ -98,8 +98,20 @@ func (s *session) unikernelStatus(ou plan.ObservedUnikernel) views.UnikernelStat
 	}
 	st := ou.Status
 	if st == nil {
-		if ou.Spec != nil {
+		// Say what was seen: no status.json, or one that could not be
+		// read (issue 8, finding 13: garbage in it read "not started").
+		switch {
+		case ou.StatusProblem != "" && ou.StatusProblem != "missing":
+			u.Message = "status.json unreadable: " + ou.StatusProblem
+			if ou.ShimAlive {
+				u.Message += fmt.Sprintf("; a shim (pid %d) holds shim.lock", ou.ShimPID)
+			}
+		case ou.Spec != nil && ou.ShimAlive:
+			u.State = "starting"
+			u.Message = fmt.Sprintf("a shim (pid %d) holds shim.lock and has not written status.json yet", ou.ShimPID)
+		case ou.Spec != nil:
 			u.State = "not started"
+			u.Message = "no status.json"
 		}
 		return u
 	}
@@ -107,6 +119,14 @@ func (s *session) unikernelStatus(ou plan.ObservedUnikernel) views.UnikernelStat
 	if !ou.ShimAlive && !st.State.Ended() {
 		u.State = "dead"
 		u.Message = fmt.Sprintf("status.json says %s, but no shim holds its lock (shim killed or host rebooted); roost apply starts it again", st.State)
+	}
+	switch {
+	case ou.ShimAlive && ou.TenderAlive && (ou.TenderProcState == "T" || ou.TenderProcState == "t"):
+		u.State = "paused (SIGSTOP)"
+		u.Message = fmt.Sprintf("tender pid %d is stopped: the guest runs no code (kill -CONT %d resumes it)", st.TenderPID, st.TenderPID)
+	case ou.ShimAlive && (ou.ShimProcState == "T" || ou.ShimProcState == "t"):
+		u.State = string(st.State) + ", shim paused (SIGSTOP)"
+		u.Message = fmt.Sprintf("shim pid %d is stopped: it restarts nothing (kill -CONT %d resumes it)", ou.ShimPID, ou.ShimPID)
 	}
 	u.ShimPID = st.ShimPID
 	u.Restarts = st.Restarts

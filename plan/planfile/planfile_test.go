@@ -33,6 +33,7 @@ func TestWriteRead(t *testing.T) {
 	}
 	want := saved()
 	want.FormatVersion, want.Kind = planjson.FormatVersion, planfile.Kind
+	want.OptionsDigest = want.Options().Digest()
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Read(Write(f)) mismatch (-want +got):\n%s", diff)
 	}

@@ -9,11 +9,12 @@ import (
 )
 
 // Write saves f at path, mode 0600, atomically: to a temporary file in the
-// same directory, then renamed. It sets FormatVersion and Kind, so that
-// every file it writes is one Read accepts.
+// same directory, then renamed. It sets FormatVersion, Kind and
+// OptionsDigest, so that every file it writes is one Read accepts.
 func Write(path string, f *File) error {
 	out := *f
 	out.FormatVersion, out.Kind = planjson.FormatVersion, Kind
+	out.OptionsDigest = out.Options().Digest()
 	b, err := json.MarshalIndent(out, "", "  ")
 	if err != nil {
 		return err

@@ -2,6 +2,7 @@ package views
 
 import (
 	"fmt"
+	"github.com/hashicorp/hcl/v2"
 	"io"
 	"sync"
 	"time"
@@ -13,6 +14,9 @@ import (
 type Streams struct {
 	Stdout, Stderr             io.Writer
 	StdoutColors, StderrColors Colors
+	// Files are the configuration's files, so that problems with a
+	// position show their source line; nil shows file:line only.
+	Files map[string]*hcl.File
 }
 
 // Apply shows apply or destroy as it goes: the plan, each step, and how
@@ -79,7 +83,9 @@ type applyHuman struct {
 	mu sync.Mutex // serializes step lines
 }
 
-func (v *applyHuman) Problems(p *planjson.Plan) { WriteProblems(v.s.Stderr, p, v.s.StderrColors) }
+func (v *applyHuman) Problems(p *planjson.Plan) {
+	WriteProblems(v.s.Stderr, p, v.s.StderrColors, v.s.Files)
+}
 
 func (v *applyHuman) Plan(p *planjson.Plan) { WritePlan(v.s.Stdout, p, v.s.StdoutColors) }
 
@@ -161,7 +167,7 @@ type SummaryMessage struct {
 
 func (v *applyJSON) Problems(p *planjson.Plan) {
 	v.Plan(p)
-	WriteProblems(v.s.Stderr, p, v.s.StderrColors)
+	WriteProblems(v.s.Stderr, p, v.s.StderrColors, v.s.Files)
 }
 
 func (v *applyJSON) Plan(p *planjson.Plan) {

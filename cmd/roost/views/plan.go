@@ -1,11 +1,13 @@
 package views
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"strings"
 	"time"
 
+	"github.com/hashicorp/hcl/v2"
 	"github.com/roostd/roost/plan"
 	"github.com/roostd/roost/plan/planjson"
 )
@@ -120,14 +122,46 @@ func writeChange(w io.Writer, ch planjson.Change, c Colors) {
 
 // WriteProblems prints a plan's failed host checks, one per line, as
 // errors.
-func WriteProblems(w io.Writer, p *planjson.Plan, c Colors) {
+func WriteProblems(w io.Writer, p *planjson.Plan, c Colors, files map[string]*hcl.File) {
 	for _, pr := range p.Problems {
 		where := ""
 		if pr.File != "" {
 			where = fmt.Sprintf(" (%s:%d)", pr.File, pr.Line)
 		}
+		if rng, ok := lineRange(files, pr.File, pr.Line); ok {
+			// Show the source line as config diagnostics do (issue 8,
+			// finding 13), keeping the one-line summary first.
+			d := &hcl.Diagnostic{Severity: hcl.DiagError, Summary: fmt.Sprintf("%s%s: %s", pr.Resource, where, pr.Message), Subject: &rng}
+			if err := hcl.NewDiagnosticTextWriter(w, files, 78, c.Red != "").WriteDiagnostic(d); err == nil {
+				continue
+			}
+		}
 		fmt.Fprintf(w, "%sError:%s %s%s: %s\n", c.Red, c.Reset, pr.Resource, where, pr.Message)
 	}
+}
+
+// lineRange is the range of line (1-based) of file among files.
+func lineRange(files map[string]*hcl.File, file string, line int) (hcl.Range, bool) {
+	f := files[file]
+	if f == nil || line < 1 {
+		return hcl.Range{}, false
+	}
+	b := f.Bytes
+	off := 0
+	for l := 1; l < line; l++ {
+		i := bytes.IndexByte(b[off:], '\n')
+		if i < 0 {
+			return hcl.Range{}, false
+		}
+		off += i + 1
+	}
+	end := len(b)
+	if i := bytes.IndexByte(b[off:], '\n'); i >= 0 {
+		end = off + i
+	}
+	return hcl.Range{Filename: file,
+		Start: hcl.Pos{Line: line, Column: 1, Byte: off},
+		End:   hcl.Pos{Line: line, Column: 1 + end - off, Byte: end}}, true
 }
 
 // doneVerbs say what each action does, for the plan ("will be
