@@ -9,6 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"regexp"
 )
 
 // ErrImageChanged means an image's contents no longer have the SHA-256
@@ -94,8 +95,11 @@ func (r ctxReader) Read(p []byte) (int, error) {
 	return r.r.Read(p)
 }
 
-// PruneImages removes from the image store every file whose name is not a
-// digest in keep, including temporary files a failed StoreImage left. It
+// imageTemp is the name of StoreImage's temporary file.
+var imageTemp = regexp.MustCompile(`^\.[0-9a-f]+\.tmp\d+$`)
+
+// PruneImages removes from the image store every stored image whose digest
+// is not in keep, and temporary files a failed StoreImage left. It
 // must not run beside a StoreImage: apply calls it under the exclusive
 // lock, after its steps.
 func (h *Host) PruneImages(ctx context.Context, keep map[string]bool) error {
@@ -105,7 +109,9 @@ func (h *Host) PruneImages(ctx context.Context, keep map[string]bool) error {
 	}
 	removed := false
 	for _, e := range entries {
-		if e.IsDir() || keep[e.Name()] {
+		// Only stored images and StoreImage's temporaries: a file roost
+		// did not make is a conflict, never removed.
+		if !e.Type().IsRegular() || keep[e.Name()] || !digestPattern.MatchString(e.Name()) && !imageTemp.MatchString(e.Name()) {
 			continue
 		}
 		p := h.dbdir.Image(e.Name())

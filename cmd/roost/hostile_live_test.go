@@ -199,3 +199,33 @@ unikernel "web" {
 		t.Errorf("the foreign tap was changed:\n%s", out)
 	}
 }
+
+// TestLiveStaleTempsRemoved plants the temporary files that a SIGKILLed
+// apply or shim leaves: the next apply removes them (finding 12).
+func TestLiveStaleTempsRemoved(t *testing.T) {
+	h := newLiveHost(t)
+	h.image("hello.hvt", solo5test.Spec{Behaviour: "print hi; tick 1s"})
+	h.write("main.hcl", `unikernel "hello" { image = "hello.hvt" }`)
+	h.must("apply", "-auto-approve")
+	h.must("destroy", "-auto-approve")
+	if err := os.MkdirAll(h.dbdir.Unikernel("u-10"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	stale := []string{
+		filepath.Join(string(h.dbdir), ".applied.json3816547290"),
+		filepath.Join(string(h.dbdir), ".tmp-applied.json.1x2y3z"),
+		filepath.Join(h.dbdir.Unikernel("u-10"), ".spec.json837261"),
+		filepath.Join(h.dbdir.ImagesDir(), ".3f2a5b0c19d8.tmp123"),
+	}
+	for _, p := range stale {
+		if err := os.WriteFile(p, []byte("half"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.must("apply", "-auto-approve")
+	for _, p := range stale {
+		if _, err := os.Lstat(p); err == nil {
+			t.Errorf("%s is still there after an apply", p)
+		}
+	}
+}

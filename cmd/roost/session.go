@@ -14,6 +14,7 @@ import (
 	"github.com/roostd/roost/config"
 	"github.com/roostd/roost/plan"
 	"github.com/roostd/roost/platform/datadir"
+	"github.com/roostd/roost/platform/shim"
 	"github.com/roostd/roost/platform/solo5"
 )
 
@@ -72,7 +73,28 @@ func (s *session) lock(ctx context.Context, exclusive bool, timeout time.Duratio
 	} else if err := s.dbdir.Check(); err != nil {
 		return nil, err
 	}
-	return s.host.Lock(ctx, exclusive, timeout)
+	release, err := s.host.Lock(ctx, exclusive, timeout)
+	if err == nil && exclusive {
+		s.removeTemps()
+	}
+	return release, err
+}
+
+// removeTemps removes the temporary files that a killed roost or shim left
+// in the data directory; the caller holds its lock exclusively. Failing
+// to is worth a log line, not the command.
+func (s *session) removeTemps() {
+	alive := func(name string) bool {
+		ok, _, err := shim.Alive(s.dbdir, name)
+		return ok || err != nil // in doubt, leave its files alone
+	}
+	removed, err := s.dbdir.RemoveTemps(alive)
+	for _, p := range removed {
+		s.g.logger().Info("removed a stale temporary file", "path", p)
+	}
+	if err != nil {
+		s.g.logger().Warn("removing stale temporary files", "err", err)
+	}
 }
 
 // observe reads the host and looks up the tenders the configuration needs.

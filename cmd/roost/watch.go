@@ -142,7 +142,11 @@ func (h watchHost) ObserveFor(ctx context.Context, desired *plan.Desired) (*plan
 }
 
 func (h watchHost) Lock(ctx context.Context) (func(), error) {
-	return h.host.Lock(ctx, true, h.lockTimeout)
+	release, err := h.host.Lock(ctx, true, h.lockTimeout)
+	if err == nil {
+		h.s.removeTemps()
+	}
+	return release, err
 }
 
 // hostDrift is the platform's drift as the watch loop sees it.
