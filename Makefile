@@ -47,6 +47,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./config
 	$(GO) test -run '^$$' -fuzz '^FuzzParseIfconfig$$' -fuzztime $(FUZZTIME) ./platform
 	$(GO) test -run '^$$' -fuzz '^FuzzReadPlanFile$$' -fuzztime $(FUZZTIME) ./plan/planfile
+	$(GO) test -run '^$$' -fuzz '^FuzzObserveUnikernel$$' -fuzztime $(FUZZTIME) ./platform
 
 # The fuzz targets for minutes each rather than seconds.
 fuzz-long:
