@@ -69,6 +69,7 @@ bench: build
 install: build
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 0555 $(BIN)/roost $(DESTDIR)$(PREFIX)/bin/roost
+	install -m 0555 $(BIN)/roost-shim $(DESTDIR)$(PREFIX)/bin/roost-shim
 	if [ "$$(uname -s)" = FreeBSD ]; then \
 		install -d $(DESTDIR)$(PREFIX)/etc/rc.d && \
 		install -m 0555 contrib/freebsd/rc.d/roost $(DESTDIR)$(PREFIX)/etc/rc.d/roost; \
