@@ -171,7 +171,13 @@ func (l *loader) setRaw(v *variable, raw, from string) {
 	if v.typ == cty.String || v.typ == cty.DynamicPseudoType {
 		val = cty.StringVal(raw)
 	} else {
-		expr, diags := hclsyntax.ParseExpression([]byte(raw), from, hcl.Pos{Line: 1, Column: 1, Byte: 0})
+		var expr hclsyntax.Expression
+		var diags hcl.Diagnostics
+		if d := checkNesting([]byte(raw), from, hcl.InitialPos, true); d != nil {
+			diags = hcl.Diagnostics{d}
+		} else {
+			expr, diags = hclsyntax.ParseExpression([]byte(raw), from, hcl.InitialPos)
+		}
 		if !diags.HasErrors() {
 			val, diags = expr.Value(nil)
 		}
@@ -202,7 +208,7 @@ func (l *loader) setValue(v *variable, val cty.Value, from string, subject *hcl.
 }
 
 func (l *loader) varFile(file string, vars map[string]*variable) {
-	f, diags := l.parser.ParseHCLFile(file)
+	f, diags := l.parseFile(file, "variables file")
 	l.diags = append(l.diags, diags...)
 	if diags.HasErrors() {
 		return
