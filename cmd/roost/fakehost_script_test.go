@@ -24,7 +24,7 @@ func scriptHost(o hostOptions) (host, error) {
 }
 
 const fakehostUsage = `usage: fakehost bridge NAME | rm-bridge NAME | rm-tap NAME | kill NAME | exit NAME CODE |
-	no-tender TARGET[.ABI] | fail OPERATION... | ok OPERATION... | host CPUS MEMORY_MIB DISK_MIB |
+	no-tender TARGET[.ABI] | tenders DIR | fail OPERATION... | ok OPERATION... | host CPUS MEMORY_MIB DISK_MIB |
 	traffic TAP RX_BYTES TX_BYTES | show | log | wait REGEXP`
 
 // cmdFakehost seeds and inspects the fake host of $ROOST_DBDIR:
@@ -35,6 +35,7 @@ const fakehostUsage = `usage: fakehost bridge NAME | rm-bridge NAME | rm-tap NAM
 //	fakehost kill web            web's shim (and tender) gone, status.json left
 //	fakehost exit web 1          web's tender ended for good with code 1
 //	fakehost no-tender hvt       no tender for hvt (or hvt.2: that ABI only)
+//	fakehost tenders DIR         real tender binaries in DIR, run for --version
 //	fakehost fail start web      the operation "start web" fails
 //	fakehost ok start web        ... and succeeds again
 //	fakehost host 0-3 1024 500   the host has CPUs 0 to 3, 1024 MiB, 500 MiB free
@@ -114,6 +115,9 @@ func cmdFakehost(ts *testscript.TestScript, neg bool, args []string) {
 	case "no-tender":
 		nargs(1)
 		change(func(st *fakeState) { st.NoTender[args[1]] = true })
+	case "tenders":
+		nargs(1)
+		change(func(st *fakeState) { st.TenderDir = ts.MkAbs(args[1]) })
 	case "fail":
 		if len(args) < 2 {
 			ts.Fatalf("%s", fakehostUsage)

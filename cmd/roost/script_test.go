@@ -46,6 +46,7 @@ func TestScript(t *testing.T) {
 			"exit-code": cmdExitCode,
 			"fakehost":  cmdFakehost,
 			"mask":      cmdMask,
+			"procgone":  cmdProcGone,
 		},
 	})
 }
