@@ -5,6 +5,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/ext/typeexpr"
@@ -185,7 +186,7 @@ func (l *loader) setRaw(v *variable, raw, from string) {
 			l.diags = append(l.diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Invalid value for variable",
-				Detail:   fmt.Sprintf("The value %q from %s is not a valid %s for variable %q: %s.", raw, from, typeexpr.TypeString(v.typ), v.name, diags[0].Detail),
+				Detail:   fmt.Sprintf("The value %q from %s is not a valid %s for variable %q: %s.", shorten(raw), from, typeexpr.TypeString(v.typ), v.name, diags[0].Detail),
 			})
 			return
 		}
@@ -239,4 +240,18 @@ func (l *loader) varFile(file string, vars map[string]*variable) {
 		}
 		l.setValue(v, val, file, rangePtr(a.Expr.Range()))
 	}
+}
+
+// shorten cuts a value quoted in a diagnostic to 64 bytes: a -var can be
+// as long as the command line allows.
+func shorten(s string) string {
+	const max = 64
+	if len(s) <= max {
+		return s
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "..."
 }

@@ -118,7 +118,11 @@ func (f *TenderFinder) Find(ctx context.Context, t solo5.Target, abi uint32) (*T
 		for _, name := range solo5.TenderNames(t, abi) {
 			p := filepath.Join(dir, name)
 			fi, err := os.Stat(p)
-			if err != nil || !fi.Mode().IsRegular() || fi.Mode().Perm()&0o111 == 0 {
+			if err != nil || !fi.Mode().IsRegular() {
+				continue
+			}
+			if fi.Mode().Perm()&0o111 == 0 {
+				mismatched = append(mismatched, p+" is not executable")
 				continue
 			}
 			tender, err := f.query(ctx, p, fi)
