@@ -84,7 +84,13 @@ func Size(n int64) string {
 // with O_NONBLOCK, so that a named pipe without a writer or a device that
 // waits for a carrier returns at once, and the kind is then checked on the
 // open descriptor, so a file swapped between a stat and the open cannot
-// slip through. O_NONBLOCK is cleared again before the file is returned.
+// slip through.
+//
+// O_NONBLOCK stays set: it changes nothing for files on disk, and a
+// pseudo-file that is regular yet blocks on read (/proc/kmsg, a tracing
+// pipe) then fails with EAGAIN instead of hanging roost. Read the file
+// with ReadAt (pread), as ReadFile and an io.SectionReader do: Go's Read
+// would park on EAGAIN in its poller, waiting for data forever.
 //
 // Errors are *os.PathError with Op "open" wrapping the system's error, a
 // *NotRegularError or a *TooLargeError.
@@ -106,26 +112,7 @@ func Open(path string, limit int64) (*os.File, fs.FileInfo, error) {
 		f.Close()
 		return nil, nil, &os.PathError{Op: "open", Path: path, Err: &TooLargeError{Size: fi.Size(), Limit: limit}}
 	}
-	if err := clearNonblock(f); err != nil {
-		f.Close()
-		return nil, nil, &os.PathError{Op: "open", Path: path, Err: err}
-	}
 	return f, fi, nil
-}
-
-// clearNonblock makes reads of f blocking again. For a regular file the
-// flag changes nothing on Linux or FreeBSD; it is cleared so that nothing
-// downstream sees EAGAIN on a file system that honours it.
-func clearNonblock(f *os.File) error {
-	rc, err := f.SyscallConn()
-	if err != nil {
-		return err
-	}
-	var serr error
-	if err := rc.Control(func(fd uintptr) { serr = unix.SetNonblock(int(fd), false) }); err != nil {
-		return err
-	}
-	return serr
 }
 
 // ReadFile returns the contents of the regular file at path, which must be
@@ -140,7 +127,11 @@ func ReadFile(path string, limit int64) ([]byte, error) {
 	defer f.Close()
 	var buf bytes.Buffer
 	buf.Grow(int(fi.Size()) + 512)
-	if _, err := buf.ReadFrom(io.LimitReader(f, limit+1)); err != nil {
+	if _, err := buf.ReadFrom(io.NewSectionReader(f, 0, limit+1)); err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
 		return nil, &os.PathError{Op: "read", Path: path, Err: err}
 	}
 	if int64(buf.Len()) > limit {
