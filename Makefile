@@ -2,11 +2,13 @@
 GO       ?= go
 BIN      := bin
 FUZZTIME ?= 10s
+# fuzz-long, and so torture, run each target this long.
+FUZZLONG ?= 5m
 PREFIX   ?= /usr/local
 DESTDIR  ?=
 export CGO_ENABLED ?= 0
 
-.PHONY: all build examples test unit integration fuzz fuzz-long lint bench demo clean install install-systemd
+.PHONY: all build examples test unit integration fuzz fuzz-long torture lint bench demo clean install install-systemd
 
 all: build
 
@@ -52,6 +54,13 @@ fuzz:
 # The fuzz targets for minutes each rather than seconds.
 fuzz-long:
 	$(MAKE) fuzz FUZZTIME=5m
+
+# The long forms of the harness (issue 8): each fuzz target for minutes.
+# CI runs the short forms (fuzz, within test).
+fuzz-long:
+	$(MAKE) fuzz FUZZTIME=$(FUZZLONG)
+
+torture: fuzz-long
 
 test: lint examples unit integration fuzz
 

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/roostd/roost/internal/regfile"
 	"github.com/roostd/roost/plan"
 )
 
@@ -266,7 +267,7 @@ func (l *loader) checkSource(a *hcl.Attribute, b plan.Block) {
 	case err != nil:
 		l.invalid(a, "Unreadable block source", "The source of block %q cannot be read: %s.", b.Name, pathErrText(err))
 	case !fi.Mode().IsRegular():
-		l.invalid(a, "Invalid block source", "The source of block %q, %s, is not a regular file.", b.Name, b.Source)
+		l.invalid(a, "Invalid block source", "The source of block %q, %s, is not a regular file (%s).", b.Name, shownPath(a.Expr.Range().Filename, b.Source), regfile.Kind(fi.Mode()))
 	case b.SizeMiB > 0 && fi.Size() > b.SizeMiB<<20:
 		l.invalid(a, "Block source larger than the block", "The source of block %q is %d bytes; the block holds %d MiB (%d bytes).", b.Name, fi.Size(), b.SizeMiB, b.SizeMiB<<20)
 	}

@@ -4,10 +4,11 @@ import (
 	"fmt"
 	"math/big"
 	"net/netip"
-	"os"
 	"path/filepath"
+	"sync"
 	"unicode/utf8"
 
+	"github.com/roostd/roost/internal/regfile"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/function"
 	"github.com/zclconf/go-cty/cty/function/stdlib"
@@ -38,7 +39,7 @@ func functions(dir string) map[string]function.Function {
 		"formatlist":      stdlib.FormatListFunc,
 		"indent":          stdlib.IndentFunc,
 		"join":            stdlib.JoinFunc,
-		"jsondecode":      stdlib.JSONDecodeFunc,
+		"jsondecode":      jsonDecodeFunc,
 		"jsonencode":      stdlib.JSONEncodeFunc,
 		"keys":            stdlib.KeysFunc,
 		"length":          stdlib.LengthFunc,
@@ -83,26 +84,81 @@ func functions(dir string) map[string]function.Function {
 }
 
 // fileFunc is Terraform's file(path): the contents of a UTF-8 file, with
-// relative paths taken from the configuration directory.
+// relative paths taken from the configuration directory. The file must be
+// a regular file of at most MaxFileSize bytes, read without blocking
+// (regfile); each path is read once per load, however often it is called.
 func fileFunc(dir string) function.Function {
+	var mu sync.Mutex // guards read
+	read := map[string]cty.Value{}
 	return function.New(&function.Spec{
 		Params: []function.Parameter{{Name: "path", Type: cty.String}},
 		Type:   function.StaticReturnType(cty.String),
 		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
-			p := args[0].AsString()
+			given := args[0].AsString()
+			p := given
 			if !filepath.IsAbs(p) {
 				p = filepath.Join(dir, p)
 			}
-			b, err := os.ReadFile(p)
+			mu.Lock()
+			defer mu.Unlock()
+			if v, ok := read[p]; ok {
+				return v, nil
+			}
+			b, err := regfile.ReadFile(p, MaxFileSize)
 			if err != nil {
-				return cty.NilVal, function.NewArgErrorf(0, "read %s: %s", p, pathErrText(err))
+				return cty.NilVal, function.NewArgErrorf(0, "read %s: %s", given, pathErrText(err))
 			}
 			if !utf8.Valid(b) {
-				return cty.NilVal, function.NewArgErrorf(0, "contents of %s are not valid UTF-8", p)
+				return cty.NilVal, function.NewArgErrorf(0, "contents of %s are not valid UTF-8", given)
 			}
-			return cty.StringVal(string(b)), nil
+			v := cty.StringVal(string(b))
+			read[p] = v
+			return v, nil
 		},
 	})
+}
+
+// jsonDecodeFunc is go-cty's jsondecode, refusing JSON that nests deeper
+// than MaxNesting: its decoder recurses once per level, and a string
+// literal or a file() of a million brackets would overflow the stack, which
+// no recover can catch.
+var jsonDecodeFunc = function.New(&function.Spec{
+	Params: stdlib.JSONDecodeFunc.Params(),
+	Type: func(args []cty.Value) (cty.Type, error) {
+		if v := args[0]; v.IsKnown() && !v.IsNull() {
+			s, _ := v.Unmark()
+			if jsonNesting(s.AsString()) > MaxNesting {
+				return cty.NilType, function.NewArgErrorf(0, "the JSON nests more than %d levels deep", MaxNesting)
+			}
+		}
+		return stdlib.JSONDecodeFunc.ReturnTypeForValues(args)
+	},
+	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+		return stdlib.JSONDecodeFunc.Call(args)
+	},
+})
+
+// jsonNesting returns the deepest nesting of arrays and objects in s,
+// skipping strings and their escapes.
+func jsonNesting(s string) int {
+	depth, deepest, inString := 0, 0, false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case inString && c == '\\':
+			i++
+		case inString:
+			inString = c != '"'
+		case c == '"':
+			inString = true
+		case c == '[' || c == '{':
+			depth++
+			deepest = max(deepest, depth)
+		case (c == ']' || c == '}') && depth > 0:
+			depth--
+		}
+	}
+	return deepest
 }
 
 // cidrHostFunc is Terraform's cidrhost(prefix, hostnum): the address of host

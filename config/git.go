@@ -4,6 +4,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/roostd/roost/internal/regfile"
 )
 
 // maxSymrefDepth bounds how many symbolic refs GitCommit follows from HEAD
@@ -18,6 +20,8 @@ const maxSymrefDepth = 5
 // relative to the file's directory). It reads HEAD there and resolves a
 // branch through its loose ref file or packed-refs, in the common
 // directory of a linked worktree. A detached HEAD is the commit itself.
+// Each file is read through regfile: a named pipe or a device planted as
+// .git/HEAD neither hangs nor exhausts roost, it only makes ok false.
 //
 // The commit is 40 hex digits, or 64 in a SHA-256 repository. ok is false
 // when dir is in no work tree, the branch has no commit yet, or anything
@@ -29,10 +33,10 @@ func GitCommit(dir string) (commit string, ok bool) {
 		return "", false
 	}
 	commonDir := gitDir
-	if b, err := os.ReadFile(filepath.Join(gitDir, "commondir")); err == nil {
+	if b, err := regfile.ReadFile(filepath.Join(gitDir, "commondir"), maxGitFile); err == nil {
 		commonDir = resolveFrom(gitDir, strings.TrimSpace(string(b)))
 	}
-	b, err := os.ReadFile(filepath.Join(gitDir, "HEAD"))
+	b, err := regfile.ReadFile(filepath.Join(gitDir, "HEAD"), maxGitFile)
 	if err != nil {
 		return "", false
 	}
@@ -74,7 +78,7 @@ func findGitDir(dir string) (string, bool) {
 		case err == nil && fi.IsDir():
 			return dotGit, true
 		case err == nil:
-			b, err := os.ReadFile(dotGit)
+			b, err := regfile.ReadFile(dotGit, maxGitFile)
 			if err != nil {
 				return "", false
 			}
@@ -115,7 +119,7 @@ func readRef(gitDir, commonDir, ref string) (string, bool) {
 			dir = gitDir
 		}
 	}
-	b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(ref)))
+	b, err := regfile.ReadFile(filepath.Join(dir, filepath.FromSlash(ref)), maxGitFile)
 	if err == nil {
 		return strings.TrimSpace(string(b)), true
 	}
@@ -129,7 +133,7 @@ func readRef(gitDir, commonDir, ref string) (string, bool) {
 // header, then lines "HASH NAME", each possibly followed by "^HASH", the
 // commit an annotated tag peels to.
 func packedRef(path, ref string) (string, bool) {
-	b, err := os.ReadFile(path)
+	b, err := regfile.ReadFile(path, maxGitFile)
 	if err != nil {
 		return "", false
 	}

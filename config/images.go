@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/roostd/roost/internal/regfile"
 	"github.com/roostd/roost/platform/solo5"
 )
 
@@ -188,8 +189,11 @@ func imageErrText(err error, path, shown string) string {
 		if p == path {
 			p = shown
 		}
-		if pe.Op == "parse" {
+		switch {
+		case pe.Op == "parse":
 			return fmt.Sprintf("%s is not a Solo5 image: %s", p, pe.Err)
+		case errors.Is(pe.Err, regfile.ErrNotRegular), errors.Is(pe.Err, regfile.ErrTooLarge):
+			return fmt.Sprintf("%s is %s", p, pe.Err)
 		}
 		return fmt.Sprintf("%s: %s", p, pe.Err)
 	}

@@ -109,7 +109,7 @@ func (l *loader) load() {
 	}
 	var bodies []*hcl.File
 	for _, name := range files {
-		f, diags := l.parser.ParseHCLFile(name)
+		f, diags := l.parseFile(name, "configuration file")
 		l.diags = append(l.diags, diags...)
 		if f != nil && !diags.HasErrors() {
 			bodies = append(bodies, f)
@@ -131,8 +131,25 @@ func (l *loader) load() {
 	l.check()
 }
 
+// parseFile reads and parses an HCL file, what the diagnostics call it. It
+// is read through regfile, so that a named pipe or a device neither hangs
+// nor exhausts roost, and checked for nesting first (nesting.go).
+func (l *loader) parseFile(name, what string) (*hcl.File, hcl.Diagnostics) {
+	src, d := readSource(name, what)
+	if d != nil {
+		return nil, hcl.Diagnostics{d}
+	}
+	if d := checkNesting(src, name, hcl.InitialPos, false); d != nil {
+		return nil, hcl.Diagnostics{d}
+	}
+	return l.parser.ParseHCL(src, name)
+}
+
 // configFiles lists the *.hcl files of dir in name order, skipping editor
-// temporaries and hidden files.
+// temporaries and hidden files. Entries of every kind are listed: one that
+// is not a regular file (a directory, a named pipe) is refused when it is
+// read rather than silently left out, since the declarations it was meant
+// to hold would be missing.
 func configFiles(dir string) ([]string, error) {
 	ents, err := os.ReadDir(dir)
 	if err != nil {
@@ -142,9 +159,6 @@ func configFiles(dir string) ([]string, error) {
 	for _, e := range ents {
 		name := e.Name()
 		if !strings.HasSuffix(name, ".hcl") || IgnoredName(name) {
-			continue
-		}
-		if !e.Type().IsRegular() && e.Type()&os.ModeSymlink == 0 {
 			continue
 		}
 		files = append(files, filepath.Join(dir, name))

@@ -331,6 +331,24 @@ func FuzzLoad(f *testing.F) {
 	f.Add("unikernel \"a\" { count = 3\n image = \"x\" }\n")
 	f.Add("locals { a = local.b\n b = local.a }\n")
 	f.Add("unikernel \"a\" { for_each = { x = 1 }\n image = \"x\"\n depends_on = [\"a-x\"] }\n")
+	// Nesting past the limit in each construct that recurses (issue 8,
+	// finding 10); 1000 levels keep the fuzzer fast, and deeper input
+	// meets the same check.
+	deep := func(open, inner, close string) string {
+		return "locals {\n  x = " + strings.Repeat(open, 1000) + inner + strings.Repeat(close, 1000) + "\n}\n"
+	}
+	f.Add(deep("(", "1", ")"))
+	f.Add(deep("[", "1", "]"))
+	f.Add(deep("{a = ", "1", "}"))
+	f.Add(deep(`"${`, "1", `}"`))
+	f.Add(deep(`"%{ if true }`, "x", `%{ endif }"`))
+	f.Add(deep("-", "1", ""))
+	f.Add(deep("true ? 1 : ", "1", ""))
+	f.Add(deep("", `jsondecode("`+strings.Repeat("[", 1000)+`")`, ""))
+	f.Add(strings.Repeat("roost {\n", 1000))
+	f.Add("locals {\n  x = file(\"/dev/zero\")\n  y = file(\"images\")\n}\n")
+	f.Add("unikernel \"a\" {\n  image = \"/dev/zero\"\n}\nblock \"b\" {\n  size = 1\n  source = \"/dev/null\"\n}\n")
+	f.Add("bridge \"br0\" {\x00}\r\n\ufeff\xff")
 	dir := f.TempDir()
 	if err := solo5test.Write(filepath.Join(dir, "images", "web.hvt"), solo5test.Spec{Devices: []solo5.Device{solo5test.Net("service")}}); err != nil {
 		f.Fatal(err)

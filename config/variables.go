@@ -5,6 +5,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/ext/typeexpr"
@@ -171,7 +172,13 @@ func (l *loader) setRaw(v *variable, raw, from string) {
 	if v.typ == cty.String || v.typ == cty.DynamicPseudoType {
 		val = cty.StringVal(raw)
 	} else {
-		expr, diags := hclsyntax.ParseExpression([]byte(raw), from, hcl.Pos{Line: 1, Column: 1, Byte: 0})
+		var expr hclsyntax.Expression
+		var diags hcl.Diagnostics
+		if d := checkNesting([]byte(raw), from, hcl.InitialPos, true); d != nil {
+			diags = hcl.Diagnostics{d}
+		} else {
+			expr, diags = hclsyntax.ParseExpression([]byte(raw), from, hcl.InitialPos)
+		}
 		if !diags.HasErrors() {
 			val, diags = expr.Value(nil)
 		}
@@ -179,7 +186,7 @@ func (l *loader) setRaw(v *variable, raw, from string) {
 			l.diags = append(l.diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Invalid value for variable",
-				Detail:   fmt.Sprintf("The value %q from %s is not a valid %s for variable %q: %s.", raw, from, typeexpr.TypeString(v.typ), v.name, diags[0].Detail),
+				Detail:   fmt.Sprintf("The value %q from %s is not a valid %s for variable %q: %s.", shorten(raw), from, typeexpr.TypeString(v.typ), v.name, diags[0].Detail),
 			})
 			return
 		}
@@ -202,7 +209,7 @@ func (l *loader) setValue(v *variable, val cty.Value, from string, subject *hcl.
 }
 
 func (l *loader) varFile(file string, vars map[string]*variable) {
-	f, diags := l.parser.ParseHCLFile(file)
+	f, diags := l.parseFile(file, "variables file")
 	l.diags = append(l.diags, diags...)
 	if diags.HasErrors() {
 		return
@@ -233,4 +240,18 @@ func (l *loader) varFile(file string, vars map[string]*variable) {
 		}
 		l.setValue(v, val, file, rangePtr(a.Expr.Range()))
 	}
+}
+
+// shorten cuts a value quoted in a diagnostic to 64 bytes: a -var can be
+// as long as the command line allows.
+func shorten(s string) string {
+	const max = 64
+	if len(s) <= max {
+		return s
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "..."
 }

@@ -9,8 +9,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"time"
 
+	"github.com/roostd/roost/internal/subproc"
 	"github.com/roostd/roost/plan"
 	"github.com/roostd/roost/platform/shim"
 )
@@ -57,15 +57,11 @@ func checkShim(ctx context.Context, p string) (ok bool, why string) {
 	if err != nil || !fi.Mode().IsRegular() {
 		return false, ""
 	}
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, p, "-version")
-	cmd.WaitDelay = time.Second
-	out, err := cmd.Output()
+	res, err := subproc.Run(ctx, versionTimeout, p, "-version")
 	if err != nil {
 		return false, fmt.Sprintf("%s -version: %v", p, err)
 	}
-	if got := string(bytes.TrimSpace(out)); got != shim.VersionLine {
+	if got := string(bytes.TrimSpace(res.Stdout)); got != shim.VersionLine {
 		return false, fmt.Sprintf("%s says %q, this roost needs %q", p, got, shim.VersionLine)
 	}
 	return true, ""

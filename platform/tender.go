@@ -1,12 +1,10 @@
 package platform
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -14,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/roostd/roost/internal/subproc"
 	"github.com/roostd/roost/platform/datadir"
 	"github.com/roostd/roost/platform/solo5"
 )
@@ -34,27 +33,35 @@ var ErrNoTender = errors.New("no Solo5 tender found")
 
 var abiLine = regexp.MustCompile(`(?m)^ABI version (\d+)\s*$`)
 
+// VersionTimeout bounds each `--version` (and the shim's `-version`) roost
+// runs; a real tender answers in milliseconds.
+const VersionTimeout = 5 * time.Second
+
+// versionTimeout is VersionTimeout, shortened by tests.
+var versionTimeout = VersionTimeout
+
 // QueryTender runs `path --version` and returns what it says. Solo5 tenders
-// print their version on stderr and exit 0.
+// print their version on stderr and exit 0. The tender runs through
+// subproc: in a process group of its own, killed as a whole after
+// VersionTimeout or when ctx ends (issue 8, finding 9).
 func QueryTender(ctx context.Context, path string) (*Tender, error) {
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	var stderr bytes.Buffer
-	cmd := exec.CommandContext(ctx, path, "--version")
-	cmd.Stderr = &stderr
-	cmd.Stdout = &stderr
-	if err := cmd.Run(); err != nil {
+	res, err := subproc.Run(ctx, versionTimeout, path, "--version")
+	out := string(res.Stderr) + string(res.Stdout)
+	if err != nil {
+		if said := firstLine(out); said != "" {
+			return nil, fmt.Errorf("run %s --version: %w (it printed %q)", path, err, said)
+		}
 		return nil, fmt.Errorf("run %s --version: %w", path, err)
 	}
-	m := abiLine.FindSubmatch(stderr.Bytes())
+	m := abiLine.FindStringSubmatch(out)
 	if m == nil {
-		return nil, fmt.Errorf("run %s --version: no \"ABI version N\" line in its output %q", path, firstLine(stderr.String()))
+		return nil, fmt.Errorf("run %s --version: no \"ABI version N\" line in its output %q", path, firstLine(out))
 	}
-	abi, err := strconv.ParseUint(string(m[1]), 10, 32)
+	abi, err := strconv.ParseUint(m[1], 10, 32)
 	if err != nil {
 		return nil, fmt.Errorf("run %s --version: ABI version %q: %w", path, m[1], err)
 	}
-	t := &Tender{Path: path, ABIVersion: uint32(abi), Version: firstLine(stderr.String())}
+	t := &Tender{Path: path, ABIVersion: uint32(abi), Version: firstLine(out)}
 	name := filepath.Base(path)
 	name = strings.TrimPrefix(name, "solo5-")
 	if i := strings.IndexByte(name, '.'); i >= 0 {
@@ -111,7 +118,11 @@ func (f *TenderFinder) Find(ctx context.Context, t solo5.Target, abi uint32) (*T
 		for _, name := range solo5.TenderNames(t, abi) {
 			p := filepath.Join(dir, name)
 			fi, err := os.Stat(p)
-			if err != nil || !fi.Mode().IsRegular() || fi.Mode().Perm()&0o111 == 0 {
+			if err != nil || !fi.Mode().IsRegular() {
+				continue
+			}
+			if fi.Mode().Perm()&0o111 == 0 {
+				mismatched = append(mismatched, p+" is not executable")
 				continue
 			}
 			tender, err := f.query(ctx, p, fi)

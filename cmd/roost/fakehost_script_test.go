@@ -24,7 +24,7 @@ func scriptHost(o hostOptions) (host, error) {
 }
 
 const fakehostUsage = `usage: fakehost bridge NAME | rm-bridge NAME | rm-tap NAME | kill NAME | exit NAME CODE |
-	no-tender TARGET[.ABI] | sigstop NAME tender|shim | garble-status NAME | crashloop NAME N | fail OPERATION... | ok OPERATION... | host CPUS MEMORY_MIB DISK_MIB |
+	no-tender TARGET[.ABI] | tenders DIR | sigstop NAME tender|shim | garble-status NAME | crashloop NAME N | fail OPERATION... | ok OPERATION... | host CPUS MEMORY_MIB DISK_MIB |
 	traffic TAP RX_BYTES TX_BYTES | show | log | wait REGEXP`
 
 // cmdFakehost seeds and inspects the fake host of $ROOST_DBDIR:
@@ -38,6 +38,7 @@ const fakehostUsage = `usage: fakehost bridge NAME | rm-bridge NAME | rm-tap NAM
 //	fakehost sigstop web tender  web's tender (or shim) is stopped (SIGSTOP)
 //	fakehost garble-status web   web's status.json is garbage, its shim alive
 //	fakehost crashloop web 5     web's tender restarted 5 times, exiting 1
+//	fakehost tenders DIR         real tender binaries in DIR, run for --version
 //	fakehost fail start web      the operation "start web" fails
 //	fakehost ok start web        ... and succeeds again
 //	fakehost host 0-3 1024 500   the host has CPUs 0 to 3, 1024 MiB, 500 MiB free
@@ -153,6 +154,9 @@ func cmdFakehost(ts *testscript.TestScript, neg bool, args []string) {
 	case "no-tender":
 		nargs(1)
 		change(func(st *fakeState) { st.NoTender[args[1]] = true })
+	case "tenders":
+		nargs(1)
+		change(func(st *fakeState) { st.TenderDir = ts.MkAbs(args[1]) })
 	case "fail":
 		if len(args) < 2 {
 			ts.Fatalf("%s", fakehostUsage)

@@ -17,6 +17,7 @@ import (
 	"github.com/roostd/roost/plan"
 	"github.com/roostd/roost/platform"
 	"github.com/roostd/roost/platform/datadir"
+	"github.com/roostd/roost/platform/solo5"
 )
 
 // fakeHost is a recording host for the testscripts, in the manner of
@@ -45,6 +46,10 @@ type fakeState struct {
 	// NoTender are the tenders missing, by target ("hvt") or TenderKey
 	// ("hvt.2").
 	NoTender map[string]bool `json:"no_tender"`
+	// TenderDir, when set, makes FindTender look for real tender
+	// binaries there (and nowhere else) and run their --version, as the
+	// platform host does: for scripts about tenders that misbehave.
+	TenderDir string `json:"tender_dir,omitempty"`
 	// Fail maps a transcript line to the error its operation returns.
 	Fail    map[string]string `json:"fail"`
 	NextPID int               `json:"next_pid"`
@@ -176,6 +181,18 @@ func (f *fakeHost) FindTender(ctx context.Context, target string, abi uint32) pl
 	st, err := f.read()
 	if err != nil {
 		return plan.TenderLookup{Err: err.Error()}
+	}
+	if st.TenderDir != "" {
+		t, ok := solo5.ParseTarget(target)
+		if !ok {
+			return plan.TenderLookup{Err: fmt.Sprintf("unknown Solo5 target %q", target)}
+		}
+		finder := &platform.TenderFinder{Dirs: []string{st.TenderDir}, NoPath: true}
+		tender, err := finder.Find(ctx, t, abi)
+		if err != nil {
+			return plan.TenderLookup{Err: err.Error()}
+		}
+		return plan.TenderLookup{Path: tender.Path, Version: tender.Version}
 	}
 	if st.NoTender[target] || st.NoTender[plan.TenderKey(target, abi)] {
 		return plan.TenderLookup{Err: fmt.Sprintf("no solo5-%s.%d or solo5-%s speaking ABI version %d on the fake host", target, abi, target, abi)}

@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/pmezard/go-difflib/difflib"
 	"github.com/roostd/roost/config"
+	"github.com/roostd/roost/internal/regfile"
 )
 
 const fmtHelp = `
@@ -76,9 +77,12 @@ type fmtOptions struct {
 
 // fmtStdin formats standard input to standard output.
 func (g *globals) fmtStdin(fo fmtOptions) error {
-	src, err := io.ReadAll(g.stdin)
+	src, err := io.ReadAll(io.LimitReader(g.stdin, config.MaxFileSize+1))
 	if err != nil {
 		return fmt.Errorf("read standard input: %w", err)
+	}
+	if len(src) > config.MaxFileSize {
+		return fmt.Errorf("read standard input: larger than the limit of %s", regfile.Size(config.MaxFileSize))
 	}
 	out, diags := config.Format(src, "<stdin>")
 	if diags.HasErrors() {
@@ -103,7 +107,7 @@ func (g *globals) fmtStdin(fo fmtOptions) error {
 // whether it did. A file that cannot be read or parsed is reported on
 // stderr and returns errReported; other errors end fmt.
 func (g *globals) fmtFile(name string, fo fmtOptions) (changed bool, err error) {
-	src, err := os.ReadFile(name)
+	src, err := regfile.ReadFile(name, config.MaxFileSize)
 	if err != nil {
 		fmt.Fprintf(g.stderr, "roost: %v\n", err)
 		return false, errReported

@@ -39,9 +39,19 @@ func main() { os.Exit(run(newPlatformHost)) }
 // run is roost as a process on the host that newHost opens: os.Args, the
 // standard streams, and SIGINT and SIGTERM ending the context. Tests that
 // stand in for the roost binary call it too, with a fake host.
+//
+// The first SIGINT or SIGTERM cancels the context, which every command
+// observes (subprocesses are killed with their group, apply finishes its
+// step). The handlers are then removed, so that a second signal ends roost
+// at once, as the default action does, whatever it is waiting for (issue
+// 8, finding 8: validate once ignored both signals for good).
 func run(newHost newHostFunc) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
 	stopProfile := startProfile()
 	defer stopProfile()
 	return mainHost(ctx, newHost, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)

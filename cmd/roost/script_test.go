@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -48,6 +49,8 @@ func TestScript(t *testing.T) {
 			"mask":         cmdMask,
 			"jsonset":      cmdJSONSet,
 			"planredigest": cmdPlanRedigest,
+			"procgone":     cmdProcGone,
+			"mknested":     cmdMknested,
 		},
 	})
 }
@@ -110,4 +113,18 @@ func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
 	if got != want {
 		ts.Fatalf("%s exited with status %d, want %d", args[1], got, want)
 	}
+}
+
+// cmdMknested writes a configuration file whose local value nests N
+// parentheses deep, on one line:
+//
+//	mknested N FILE
+func cmdMknested(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: mknested N FILE")
+	}
+	n, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	src := "locals {\n  deep = " + strings.Repeat("(", n) + "1" + strings.Repeat(")", n) + "\n}\n"
+	ts.Check(os.WriteFile(ts.MkAbs(args[1]), []byte(src), 0o644))
 }

@@ -33,6 +33,11 @@ func runValidate(ctx context.Context, g *globals, args []string) error {
 	if !diags.HasErrors() {
 		diags = append(diags, tenderWarnings(ctx, g, cfg)...)
 	}
+	if err := ctx.Err(); err != nil {
+		// A signal ended the tender lookups: what they said is not
+		// what the host has.
+		return fmt.Errorf("validate interrupted: %w", err)
+	}
 	nerr := len(diags.Errs())
 	if *jsonOut {
 		out := views.Validate{

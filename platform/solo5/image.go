@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/roostd/roost/internal/regfile"
 )
 
 // Target is the Solo5 target an image was built for (enum abi_target in
@@ -170,22 +172,23 @@ const (
 // images have a handful.
 const maxPhnum = 4096
 
+// MaxImageSize bounds the images ReadImage reads: Solo5 unikernels are a
+// few MiB, and a larger file is likelier a mistake (or /dev/sda's image)
+// than one to hash and copy into the data directory.
+const MaxImageSize = 1 << 30
+
 // ReadImage reads the Solo5 notes and the SHA-256 of the image at path.
-// A file that is not a valid Solo5 image yields an *os.PathError with Op
-// "parse" wrapping one of the sentinel errors above.
+// The file is opened without blocking and must be a regular file of at
+// most MaxImageSize bytes: anything else is an *os.PathError with Op
+// "open" wrapping regfile.ErrNotRegular or regfile.ErrTooLarge. A file
+// that is not a valid Solo5 image yields an *os.PathError with Op "parse"
+// wrapping one of the sentinel errors above.
 func ReadImage(path string) (*Image, error) {
-	f, err := os.Open(path)
+	f, fi, err := regfile.Open(path, MaxImageSize)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, &os.PathError{Op: "parse", Path: path, Err: fmt.Errorf("%w: not a regular file", ErrNotELF)}
-	}
 	notes, err := parseNotes(f, fi.Size())
 	if err != nil {
 		return nil, &os.PathError{Op: "parse", Path: path, Err: err}

@@ -8,8 +8,10 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/roostd/roost/internal/regfile"
 	"github.com/roostd/roost/internal/solo5test"
 	"github.com/roostd/roost/platform/solo5"
+	"golang.org/x/sys/unix"
 )
 
 func TestParseNotes(t *testing.T) {
@@ -80,8 +82,17 @@ func TestReadImage(t *testing.T) {
 	if len(a.SHA256) != 64 || a.SHA256 == b.SHA256 {
 		t.Errorf("digests %q and %q: want two distinct SHA-256 hex strings", a.SHA256, b.SHA256)
 	}
-	if _, err := solo5.ReadImage(dir); !errors.Is(err, solo5.ErrNotELF) {
-		t.Errorf("ReadImage(dir) = %v, want ErrNotELF", err)
+	if _, err := solo5.ReadImage(dir); !errors.Is(err, regfile.ErrNotRegular) {
+		t.Errorf("ReadImage(dir) = %v, want ErrNotRegular", err)
+	}
+	// A named pipe without a writer: the open must not block (issue 8,
+	// finding 8), and the error says what the file is.
+	fifo := filepath.Join(dir, "fifo.hvt")
+	if err := unix.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := solo5.ReadImage(fifo); err == nil || err.Error() != "open "+fifo+": not a regular file (a named pipe)" {
+		t.Errorf("ReadImage(fifo) = %v, want not a regular file (a named pipe)", err)
 	}
 	if _, err := solo5.ReadImage(filepath.Join(dir, "missing")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("ReadImage(missing) = %v, want ErrNotExist", err)
