@@ -205,12 +205,12 @@ func (s *supervisor) loop(ctx context.Context) int {
 
 // start starts the tender: running, or failed if it cannot be started.
 func (s *supervisor) start() error {
-	s.log.Printf("attempt %d, starting %q", s.status.Restarts+1, s.spec.Command)
 	dev, err := openDevices(s.cfg.dbdir, s.spec)
 	if err != nil {
-		s.log.Print(err)
+		s.log.Printf("attempt %d: %v", s.status.Restarts+1, err)
 		return s.move(datadir.StateFailed, err.Error())
 	}
+	s.log.Printf("attempt %d, starting %q", s.status.Restarts+1, dev.argv)
 	t, err := startTender(&s.wg, s.spec, dev, s.console, s.log)
 	dev.close() // the tender has its own copies
 	if err != nil {
