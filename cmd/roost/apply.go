@@ -144,6 +144,7 @@ func (s *session) applyPlan(ctx context.Context, po *planOptions, ao *applyOptio
 		return err
 	}
 	defer unlock()
+	settleShims(ctx, s.dbdir)
 	p, err := s.makePlan(ctx, po, destroy)
 	if err != nil {
 		return err
@@ -163,6 +164,12 @@ func (s *session) applyPlan(ctx context.Context, po *planOptions, ao *applyOptio
 	}
 	v.Plan(jp)
 	if p.Empty() {
+		// Nothing to change, but an apply killed before its end may have
+		// left images unpruned and temporaries behind (issue 8).
+		defer removeStale(s.dbdir)
+		if err := apply.PruneImages(ctx, s.host); err != nil {
+			return fmt.Errorf("prune images: %w", err)
+		}
 		return nil
 	}
 	if !ao.autoApprove {
@@ -175,6 +182,7 @@ func (s *session) applyPlan(ctx context.Context, po *planOptions, ao *applyOptio
 	v.Outcome(outcome(p, res, runErr))
 	fault.Point("apply.pruned")
 	s.recordApplied(destroy, runErr)
+	removeStale(s.dbdir)
 	if runErr != nil {
 		verb := "apply"
 		if destroy {
