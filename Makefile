@@ -6,7 +6,7 @@ PREFIX   ?= /usr/local
 DESTDIR  ?=
 export CGO_ENABLED ?= 0
 
-.PHONY: all build examples test unit integration fuzz fuzz-long lint bench demo clean install install-systemd
+.PHONY: all build examples test unit integration fuzz fuzz-long lint bench torture demo clean install install-systemd
 
 all: build
 
@@ -54,6 +54,14 @@ fuzz-long:
 	$(MAKE) fuzz FUZZTIME=5m
 
 test: lint examples unit integration fuzz
+
+# The long forms of the hardening harness (issue 8), as root: apply killed
+# at every reach of every fault point, 50 random kills of apply and 20 of
+# shims (cmd/roost/crash_live_test.go). CI runs the short forms through
+# `make integration`.
+torture: build
+	ROOST_TORTURE=1 $(GO) test -count=1 -tags integration -run 'LiveCrash' -timeout 60m ./cmd/roost
+	# long fuzzing targets: add them here (make fuzz-long)
 
 # Loading (config); as root: apply of 100 unikernels against the floor of
 # tap + fork/exec without roost, plan with 100 running, watch's latency
