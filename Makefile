@@ -61,7 +61,7 @@ test: lint examples unit integration fuzz
 # `make integration`.
 torture: build
 	ROOST_TORTURE=1 $(GO) test -count=1 -tags integration -run 'LiveCrash' -timeout 60m ./cmd/roost
-	@# LONG FUZZING: add its line here, e.g. $(MAKE) fuzz-long FUZZTIME=10m
+	$(MAKE) fuzz-long
 
 # Loading (config); as root: apply of 100 unikernels against the floor of
 # tap + fork/exec without roost, plan with 100 running, watch's latency

@@ -165,8 +165,7 @@ func (s *session) applyPlan(ctx context.Context, po *planOptions, ao *applyOptio
 	v.Plan(jp)
 	if p.Empty() {
 		// Nothing to change, but an apply killed before its end may have
-		// left images unpruned and temporaries behind (issue 8).
-		defer removeStale(s.dbdir)
+		// left images unpruned (issue 8).
 		if err := apply.PruneImages(ctx, s.host); err != nil {
 			return fmt.Errorf("prune images: %w", err)
 		}
@@ -182,7 +181,6 @@ func (s *session) applyPlan(ctx context.Context, po *planOptions, ao *applyOptio
 	v.Outcome(outcome(p, res, runErr))
 	fault.Point("apply.pruned")
 	s.recordApplied(destroy, runErr)
-	removeStale(s.dbdir)
 	if runErr != nil {
 		verb := "apply"
 		if destroy {

@@ -468,9 +468,15 @@ type proc struct {
 	argv      []string
 }
 
-// dbdirProcs walks /proc for the live processes whose command line holds
-// h's data directory, a path unique to this test.
+// dbdirProcs walks /proc for the live processes of this test's host: those
+// whose command line holds h's data directory, a path unique to this test
+// (shims), and those in the test's network namespace run from the tenders
+// directory (tenders, which get their files as descriptors).
 func (h *crashHost) dbdirProcs() []proc {
+	var nsIno uint64
+	if fi, err := os.Stat(h.ns.Path()); err == nil {
+		nsIno = fi.Sys().(*syscall.Stat_t).Ino
+	}
 	ents, _ := os.ReadDir("/proc")
 	var out []proc
 	for _, e := range ents {
@@ -479,7 +485,15 @@ func (h *crashHost) dbdirProcs() []proc {
 			continue
 		}
 		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-		if err != nil || !bytes.Contains(b, []byte(string(h.dbdir))) || isZombie(pid) {
+		if err != nil || isZombie(pid) {
+			continue
+		}
+		ours := bytes.Contains(b, []byte(string(h.dbdir)))
+		if !ours && bytes.HasPrefix(b, []byte(h.tenders+"/")) {
+			link, _ := os.Readlink(filepath.Join("/proc", e.Name(), "ns", "net"))
+			ours = nsIno != 0 && link == fmt.Sprintf("net:[%d]", nsIno)
+		}
+		if !ours {
 			continue
 		}
 		out = append(out, proc{pid: pid, ppid: ppidOf(pid), argv: strings.Split(strings.TrimRight(string(b), "\x00"), "\x00")})

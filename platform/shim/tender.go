@@ -176,7 +176,7 @@ func forkTender(spec *datadir.Spec, dev *devices, exited <-chan datadir.Exit) (*
 	cmd := &exec.Cmd{
 		Path:        dev.argv[0],
 		Args:        dev.argv,
-		Env:         fault.Environ(), // a tender never crashes at roost\'s fault points
+		Env:         fault.Environ(), // a tender never crashes at roost's fault points
 		Stdin:       devnull,
 		Stdout:      w,
 		Stderr:      w,

@@ -3,65 +3,12 @@ package main
 import (
 	"context"
 	"os"
-	"strings"
 	"sync"
 	"time"
-
-	"golang.org/x/sys/unix"
 
 	"github.com/roostd/roost/platform/datadir"
 	"github.com/roostd/roost/platform/shim"
 )
-
-// removeStale removes the temporary files that a writer killed mid-write
-// left in the data directory (issue 8, finding 12: after a SIGKILL of
-// apply, .tmp-applied.json.N and unikernels/NAME/.tmp-spec.json.N stayed
-// for good). It runs at the end of apply, under the data directory's lock,
-// so every temporary of apply's own is stale: those of applied.json, of
-// spec.json and of blocks. A shim's (status.json's) are stale only when
-// no shim holds that unikernel's lock. Images' temporaries go with
-// PruneImages. It removes nothing but regular files named as roost names
-// its temporaries, through descriptors of directories reached beneath
-// dbdir without links; what it cannot remove stays, for the next apply.
-func removeStale(dbdir datadir.Dir) {
-	removeTemps(dbdir, string(dbdir), func(name string) bool {
-		return strings.HasPrefix(name, datadir.TempPrefix+"applied.json") || strings.HasPrefix(name, ".applied.json")
-	})
-	removeTemps(dbdir, dbdir.BlockDir(), func(name string) bool {
-		return strings.Contains(name, ".tmp")
-	})
-	ents, _ := dbdir.ReadDir(dbdir.UnikernelsDir())
-	for _, e := range ents {
-		if datadir.Hidden(e.Name()) || !e.IsDir() {
-			continue
-		}
-		alive, _, err := shim.Alive(dbdir, e.Name())
-		shimGone := err == nil && !alive
-		removeTemps(dbdir, dbdir.Unikernel(e.Name()), func(name string) bool {
-			mine := strings.HasPrefix(name, datadir.TempPrefix+"spec.json") || strings.HasPrefix(name, ".spec.json")
-			return mine || shimGone && strings.HasPrefix(name, datadir.TempPrefix)
-		})
-	}
-}
-
-// removeTemps removes the hidden regular files of dir that stale accepts.
-func removeTemps(dbdir datadir.Dir, dir string, stale func(name string) bool) {
-	d, err := dbdir.Open(dir, os.O_RDONLY|unix.O_DIRECTORY, 0)
-	if err != nil {
-		return // missing, or not to be followed: nothing of ours
-	}
-	defer d.Close()
-	ents, err := d.ReadDir(-1)
-	if err != nil {
-		return
-	}
-	for _, e := range ents {
-		if !datadir.Hidden(e.Name()) || !e.Type().IsRegular() || !stale(e.Name()) {
-			continue
-		}
-		unix.Unlinkat(int(d.Fd()), e.Name(), 0) // what stays goes next time
-	}
-}
 
 // settleTimeout bounds settleShims: a shim takes its lock and reports its
 // tender within milliseconds, unless it is stuck, which plan then shows.
