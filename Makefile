@@ -51,18 +51,19 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzReadPlanFile$$' -fuzztime $(FUZZTIME) ./plan/planfile
 	$(GO) test -run '^$$' -fuzz '^FuzzObserveUnikernel$$' -fuzztime $(FUZZTIME) ./platform
 
-# The fuzz targets for minutes each rather than seconds.
-fuzz-long:
-	$(MAKE) fuzz FUZZTIME=5m
-
-# The long forms of the harness (issue 8): each fuzz target for minutes.
-# CI runs the short forms (fuzz, within test).
+# The fuzz targets for minutes each (FUZZLONG) rather than seconds.
 fuzz-long:
 	$(MAKE) fuzz FUZZTIME=$(FUZZLONG)
 
-torture: fuzz-long
-
 test: lint examples unit integration fuzz
+
+# The long forms of the hardening harness (issue 8), as root: apply killed
+# at every reach of every fault point, 50 random kills of apply and 20 of
+# shims (cmd/roost/crash_live_test.go). CI runs the short forms through
+# `make integration`.
+torture: build
+	ROOST_TORTURE=1 $(GO) test -count=1 -tags integration -run 'LiveCrash' -timeout 60m ./cmd/roost
+	$(MAKE) fuzz-long
 
 # Loading (config); as root: apply of 100 unikernels against the floor of
 # tap + fork/exec without roost, plan with 100 running, watch's latency

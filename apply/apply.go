@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/roostd/roost/internal/fault"
 	"github.com/roostd/roost/plan"
 )
 
@@ -179,9 +180,11 @@ func (r *runner) run(s *step) {
 	if s.part != startPart {
 		r.report(Event{Address: s.change.Address(), Action: s.change.Action, Phase: PhaseStart})
 	}
+	fault.Point("apply.step.begin")
 	err := runStep(r.ctx, r.host, s, r.opts)
 	<-r.sem
 	if err == nil && startsTender(s) {
+		fault.Point("apply.start.spawned")
 		// Waiting for the tender to prove itself is no work: it does
 		// not hold a parallelism slot, so a hundred starts verify at
 		// once.
@@ -195,6 +198,7 @@ func (r *runner) run(s *step) {
 	if err != nil {
 		r.end(s, PhaseFailed, time.Since(began), err)
 	} else {
+		fault.Point("apply.step.done")
 		r.end(s, PhaseDone, time.Since(began), nil)
 	}
 }
@@ -261,6 +265,7 @@ func runStep(ctx context.Context, host Host, s *step, opts Options) error {
 			if s.part == stopPart {
 				return stopUnikernel(ctx, host, c, c.Spec)
 			}
+			fault.Point("apply.replace.stopped")
 			return startUnikernel(ctx, host, c.Spec, opts)
 		case plan.Update:
 			if c.RestoreImage {
@@ -278,6 +283,7 @@ func runStep(ctx context.Context, host Host, s *step, opts Options) error {
 			if err := stopUnikernel(ctx, host, c, nil); err != nil {
 				return err
 			}
+			fault.Point("apply.delete.stopped")
 			return host.RemoveUnikernel(ctx, c.Name)
 		}
 	}
@@ -293,6 +299,7 @@ func startUnikernel(ctx context.Context, host Host, s *plan.Spec, opts Options) 
 			return err
 		}
 	}
+	fault.Point("apply.start.tapped")
 	return host.StartUnikernel(ctx, s)
 }
 

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/roostd/roost/internal/fault"
 	"github.com/roostd/roost/plan"
 )
 
@@ -57,6 +58,7 @@ func (h *Host) createBlock(ctx context.Context, b plan.Block) error {
 		tmp.Close()
 		os.Remove(tmp.Name())
 	}()
+	fault.Point("platform.block.tmp")
 	if b.Source != "" {
 		if err := copySparse(ctx, tmp, b.Source, size); err != nil {
 			return err
@@ -71,6 +73,7 @@ func (h *Host) createBlock(ctx context.Context, b plan.Block) error {
 	if err := tmp.Close(); err != nil {
 		return err
 	}
+	fault.Point("platform.block.filled")
 	// link(2), unlike rename(2), fails if path exists: a block made
 	// meanwhile is kept, not replaced.
 	if err := os.Link(tmp.Name(), path); err != nil {
@@ -177,6 +180,7 @@ func (h *Host) resizeBlock(name string, size int64) error {
 	if err := f.Truncate(size); err != nil {
 		return err
 	}
+	fault.Point("platform.block.resized")
 	if err := f.Sync(); err != nil {
 		return err
 	}

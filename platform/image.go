@@ -10,6 +10,8 @@ import (
 	"io/fs"
 	"os"
 	"regexp"
+
+	"github.com/roostd/roost/internal/fault"
 )
 
 // ErrImageChanged means an image's contents no longer have the SHA-256
@@ -60,6 +62,7 @@ func (h *Host) storeImage(ctx context.Context, src, digest string) (string, erro
 		tmp.Close()
 		os.Remove(tmp.Name())
 	}()
+	fault.Point("platform.image.tmp")
 	sum := sha256.New()
 	if _, err := io.Copy(io.MultiWriter(tmp, sum), ctxReader{ctx, in}); err != nil {
 		return "", err

@@ -8,6 +8,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/roostd/roost/internal/fault"
 	"github.com/roostd/roost/plan"
 	"github.com/roostd/roost/platform/datadir"
 	"github.com/roostd/roost/platform/shim"
@@ -31,6 +32,7 @@ func (h *Host) startUnikernel(ctx context.Context, spec *plan.Spec) error {
 	if err := h.writeSpec(spec); err != nil {
 		return err
 	}
+	fault.Point("platform.start.spec")
 	h.destroyStaleVM(ctx, spec.Name)
 	h.mu.Lock()
 	command := h.shimCommand

@@ -13,6 +13,7 @@ import (
 	"github.com/roostd/roost/apply"
 	"github.com/roostd/roost/cmd/roost/views"
 	"github.com/roostd/roost/config"
+	"github.com/roostd/roost/internal/fault"
 	"github.com/roostd/roost/plan"
 	"github.com/roostd/roost/plan/planfile"
 	"github.com/roostd/roost/plan/planjson"
@@ -143,6 +144,7 @@ func (s *session) applyPlan(ctx context.Context, po *planOptions, ao *applyOptio
 		return err
 	}
 	defer unlock()
+	settleShims(ctx, s.dbdir)
 	p, err := s.makePlan(ctx, po, destroy)
 	if err != nil {
 		return err
@@ -162,6 +164,11 @@ func (s *session) applyPlan(ctx context.Context, po *planOptions, ao *applyOptio
 	}
 	v.Plan(jp)
 	if p.Empty() {
+		// Nothing to change, but an apply killed before its end may have
+		// left images unpruned (issue 8).
+		if err := apply.PruneImages(ctx, s.host); err != nil {
+			return fmt.Errorf("prune images: %w", err)
+		}
 		return nil
 	}
 	if !ao.autoApprove {
@@ -172,6 +179,7 @@ func (s *session) applyPlan(ctx context.Context, po *planOptions, ao *applyOptio
 	v.Running()
 	res, runErr := s.run(ctx, p, ao.parallelism, v)
 	v.Outcome(outcome(p, res, runErr))
+	fault.Point("apply.pruned")
 	s.recordApplied(destroy, runErr)
 	if runErr != nil {
 		verb := "apply"
@@ -190,6 +198,7 @@ func (s *session) run(ctx context.Context, p *plan.Plan, parallelism int, v view
 		v.Step(views.Step{Address: e.Address, Action: e.Action.Name(), Phase: string(e.Phase), Duration: e.Duration, Err: e.Err})
 	}
 	res, runErr := apply.Run(ctx, s.host, p, apply.Options{Parallelism: parallelism, Progress: progress})
+	fault.Point("apply.run.done")
 	if err := apply.PruneImages(ctx, s.host); err != nil && runErr == nil {
 		runErr = fmt.Errorf("prune images: %w", err)
 	}

@@ -36,6 +36,7 @@ var leaves = map[string]bool{
 	module + "/platform/proc":    true,
 	module + "/platform/solo5":   true,
 	module + "/internal/regfile": true,
+	module + "/internal/fault":   true,
 }
 
 func TestImportRules(t *testing.T) {

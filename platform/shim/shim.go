@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/roostd/roost/internal/fault"
 	"github.com/roostd/roost/platform/datadir"
 )
 
@@ -118,6 +119,7 @@ func run(ctx context.Context, cfg config) int {
 		return ExitError
 	}
 	defer lock.Close() // released last, after the final status.json
+	fault.Point("shim.locked")
 
 	var spec datadir.Spec
 	if err := udir.ReadJSON("spec.json", &spec); err != nil {
@@ -222,6 +224,7 @@ func (s *supervisor) start() error {
 	s.status.TenderStart = t.start
 	s.status.StartedAt = t.startedAt.UTC()
 	s.log.Printf("tender pid %d running", t.pid)
+	fault.Point("shim.tender.started")
 	return s.move(datadir.StateRunning, "")
 }
 
@@ -249,6 +252,7 @@ func (s *supervisor) running(ctx context.Context) error {
 // exited handles the end of a tender the shim did not stop: backoff or an
 // ended state, as the restart policy says.
 func (s *supervisor) exited(e datadir.Exit) error {
+	fault.Point("shim.tender.exited")
 	t := s.tender
 	up := e.At.Sub(t.startedAt).Round(time.Millisecond)
 	s.clear(e)
@@ -321,6 +325,7 @@ func (s *supervisor) stopping() error {
 			s.clear(e)
 			s.reap()
 			s.log.Printf("tender pid %d %s: stopped", t.pid, describeExit(&e))
+			fault.Point("shim.tender.stopped")
 			return s.move(datadir.StateStopped, "stopped; tender "+describeExit(&e))
 		case <-timer.C:
 			if killed {

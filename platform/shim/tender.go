@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/roostd/roost/internal/fault"
 	"github.com/roostd/roost/platform/datadir"
 	"golang.org/x/sys/unix"
 )
@@ -175,6 +176,7 @@ func forkTender(spec *datadir.Spec, dev *devices, exited <-chan datadir.Exit) (*
 	cmd := &exec.Cmd{
 		Path:        dev.argv[0],
 		Args:        dev.argv,
+		Env:         fault.Environ(), // a tender never crashes at roost's fault points
 		Stdin:       devnull,
 		Stdout:      w,
 		Stderr:      w,
