@@ -279,7 +279,10 @@ func TestBadInputPlan(t *testing.T) {
 			if tc.lastLine {
 				got = got[strings.LastIndexByte(got, '\n')+1:]
 			}
-			if got != want {
+			// Diagnostics wrap at a fixed width, so where a line breaks
+			// depends on how long the test's directory is: compare the
+			// words, not the lines.
+			if strings.Join(strings.Fields(got), " ") != strings.Join(strings.Fields(want), " ") {
 				t.Errorf("roost %s: stderr\n%s\nwant\n%s", strings.Join(args, " "), got, want)
 			}
 			if after := fakeHostState(t, w); !bytes.Equal(before, after) {

@@ -23,49 +23,88 @@ var errLocked = errors.New("shim.lock is held by another shim")
 const lockPoll = 10 * time.Millisecond
 
 // lockShim takes shim.lock in the unikernel directory u exclusively and
-// writes the caller's pid
-// into it. Observers (probeLock) hold it shared for an instant, so it
-// retries for up to wait before it concludes that another shim holds it
-// (errLocked). The lock lasts as long as the returned file stays open; the
-// file is close-on-exec, so the tender never inherits it.
+// writes the caller's pid into it. Observers (probeLock) hold it shared
+// for an instant, so it retries for up to wait before it concludes that
+// another shim holds it (errLocked). The lock lasts as long as the
+// returned file stays open; the file is close-on-exec, so the tender never
+// inherits it.
 func lockShim(ctx context.Context, u *datadir.Subdir, wait time.Duration) (*os.File, error) {
-	path := u.Path("shim.lock")
 	f, err := u.Open("shim.lock", os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("lock shim: %w", err)
 	}
+	if err := lockFile(ctx, f, wait); err != nil {
+		f.Close()
+		return nil, err
+	}
+	if err := writePID(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+// lockFile takes f's flock exclusively, retrying for up to wait while
+// observers hold it shared.
+func lockFile(ctx context.Context, f *os.File, wait time.Duration) error {
 	deadline := time.Now().Add(wait)
 	for {
 		err := flock(f, unix.LOCK_EX|unix.LOCK_NB)
 		if err == nil {
-			break
+			return nil
 		}
 		if !errors.Is(err, unix.EWOULDBLOCK) {
-			f.Close()
-			return nil, fmt.Errorf("lock %s: %w", path, err)
+			return fmt.Errorf("lock %s: %w", f.Name(), err)
 		}
 		if time.Now().After(deadline) {
-			f.Close()
-			return nil, fmt.Errorf("lock %s: %w", path, errLocked)
+			return fmt.Errorf("lock %s: %w", f.Name(), errLocked)
 		}
 		if err := sleep(ctx, lockPoll); err != nil {
-			f.Close()
-			return nil, fmt.Errorf("lock %s: %w", path, err)
+			return fmt.Errorf("lock %s: %w", f.Name(), err)
 		}
 	}
-	// The pid of the holder, in place: a reader sees the old pid or the
-	// new one, and the file names the last shim that held it even after
-	// it exited (WaitRunning tells a stale status.json from it).
-	pid := []byte(strconv.Itoa(os.Getpid()) + "\n")
+}
+
+// adoptLock takes over the shim.lock that the shim's starter took for it
+// and handed over as f: it checks that f is u's shim.lock and that its
+// lock is held through f (taking an exclusive flock that f already holds
+// succeeds at once), makes it close-on-exec, and writes the pid.
+func adoptLock(u *datadir.Subdir, f *os.File) error {
+	if _, err := unix.FcntlInt(f.Fd(), unix.F_SETFD, unix.FD_CLOEXEC); err != nil {
+		return fmt.Errorf("lock descriptor: %w", err)
+	}
+	own, err := u.Open("shim.lock", os.O_RDONLY, 0)
+	if err != nil {
+		return fmt.Errorf("lock shim: %w", err)
+	}
+	defer own.Close()
+	a, err1 := f.Stat()
+	b, err2 := own.Stat()
+	if err1 != nil || err2 != nil || !os.SameFile(a, b) {
+		return fmt.Errorf("the lock descriptor handed over is not %s", u.Path("shim.lock"))
+	}
+	if err := flock(f, unix.LOCK_EX|unix.LOCK_NB); err != nil {
+		return fmt.Errorf("lock %s: the handed-over descriptor does not hold it: %w", u.Path("shim.lock"), errLocked)
+	}
+	return writePID(f)
+}
+
+// writePID writes the caller's pid into the held lock file f, in place: a
+// reader sees the old pid or the new one, and the file names the last
+// shim that held it even after it exited (WaitRunning tells a stale
+// status.json from it).
+func writePID(f *os.File) error { return writePIDOf(f, os.Getpid()) }
+
+// writePIDOf writes pid into the held lock file f.
+func writePIDOf(f *os.File, p int) error {
+	pid := []byte(strconv.Itoa(p) + "\n")
 	if _, err := f.WriteAt(pid, 0); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("write pid to %s: %w", path, err)
+		return fmt.Errorf("write pid to %s: %w", f.Name(), err)
 	}
 	if err := f.Truncate(int64(len(pid))); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("write pid to %s: %w", path, err)
+		return fmt.Errorf("write pid to %s: %w", f.Name(), err)
 	}
-	return f, nil
+	return nil
 }
 
 // probeLock reports whether a process holds shim.lock at path, and the

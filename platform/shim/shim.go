@@ -35,12 +35,12 @@ const (
 // after the spec's stop_timeout); a second one SIGKILLs at once. SIGHUP
 // reloads spec.json. ctx being done is a stop too.
 func Run(ctx context.Context, dbdir datadir.Dir, name string, log io.Writer) int {
-	return run1(ctx, dbdir, name, log, nil)
+	return run1(ctx, dbdir, name, log, nil, nil)
 }
 
 // run1 is Run with a notification descriptor (nil for none), which it
 // closes.
-func run1(ctx context.Context, dbdir datadir.Dir, name string, log io.Writer, notify *os.File) int {
+func run1(ctx context.Context, dbdir datadir.Dir, name string, log io.Writer, notify, lock *os.File) int {
 	// Caught, not ignored: a caught signal is reset to its default action
 	// by exec, so the tender starts with default actions even if the shim
 	// was started with SIGINT ignored (solo5-spt installs no handlers).
@@ -57,9 +57,12 @@ func run1(ctx context.Context, dbdir datadir.Dir, name string, log io.Writer, no
 		killWait:   killWait,
 	}
 	if notify != nil {
+		// Not the tender's to inherit.
+		unix.FcntlInt(notify.Fd(), unix.F_SETFD, unix.FD_CLOEXEC)
 		cfg.notify = newNotifier(notify)
 		defer cfg.notify.close()
 	}
+	cfg.handedLock = lock
 	if subreaperSupported {
 		// Separate from the exit signals; subscribed before any start.
 		children := make(chan os.Signal, 1)
@@ -92,6 +95,9 @@ type config struct {
 	notify *notifier
 	// udir is the unikernel's directory, which run opens and holds.
 	udir *datadir.Subdir
+	// handedLock, if set, is shim.lock as the starter took it for the
+	// shim (Spawn), held through this descriptor.
+	handedLock *os.File
 }
 
 // run is Run with its inputs explicit.
@@ -109,7 +115,12 @@ func run(ctx context.Context, cfg config) int {
 	}
 	defer udir.Close()
 	cfg.udir = udir
-	lock, err := lockShim(ctx, udir, cfg.lockWait)
+	var lock *os.File
+	if cfg.handedLock != nil {
+		lock, err = cfg.handedLock, adoptLock(udir, cfg.handedLock)
+	} else {
+		lock, err = lockShim(ctx, udir, cfg.lockWait)
+	}
 	if errors.Is(err, errLocked) {
 		lg.Print(err)
 		return ExitLocked

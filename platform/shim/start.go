@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/roostd/roost/platform/datadir"
+	"golang.org/x/sys/unix"
 )
 
 // startTimeout bounds Start's wait for a new shim to take shim.lock. The
@@ -60,13 +62,14 @@ func Spawn(ctx context.Context, command []string, dbdir datadir.Dir, name string
 	if len(command) < 1 {
 		return nil, fmt.Errorf("start shim of %s: no command", name)
 	}
-	alive, pid, err := Alive(dbdir, name)
+	// The starter takes shim.lock for the shim and hands it over: from
+	// this instant on, observers see a shim that runs (and is starting),
+	// never a unikernel with none.
+	lockf, err := takeLock(ctx, dbdir, name)
 	if err != nil {
-		return nil, fmt.Errorf("start shim of %s: %w", name, err)
+		return nil, err
 	}
-	if alive {
-		return nil, fmt.Errorf("start shim of %s: %w (pid %d)", name, ErrRunning, pid)
-	}
+	defer lockf.Close() // the shim holds it through its own descriptor
 	logf, err := dbdir.Open(dbdir.ShimLog(name), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("start shim of %s: %w", name, err)
@@ -84,12 +87,12 @@ func Spawn(ctx context.Context, command []string, dbdir datadir.Dir, name string
 	defer w.Close()
 	cmd := &exec.Cmd{
 		Path: command[0],
-		// ExtraFiles[0] is descriptor 3 in the shim.
-		Args:       append(slices.Clone(command), "-notify-fd", "3", string(dbdir), name),
+		// ExtraFiles[0] is descriptor 3 in the shim, [1] descriptor 4.
+		Args:       append(slices.Clone(command), "-notify-fd", "3", "-lock-fd", "4", string(dbdir), name),
 		Stdin:      devnull,
 		Stdout:     logf,
 		Stderr:     logf,
-		ExtraFiles: []*os.File{w},
+		ExtraFiles: []*os.File{w, lockf},
 		// Its own session: no controlling terminal, so it outlives the
 		// CLI, its terminal and its process group's signals.
 		// (syscall only for exec.Cmd's own type.)
@@ -99,6 +102,8 @@ func Spawn(ctx context.Context, command []string, dbdir datadir.Dir, name string
 		r.Close()
 		return nil, fmt.Errorf("start shim of %s: %w", name, err)
 	}
+	// The lock names its holder from the start; the shim writes the same.
+	writePIDOf(lockf, cmd.Process.Pid)
 
 	// The shim is our child until it exits, and this goroutine reaps it
 	// then, so that a long-lived caller (watch) keeps no zombie. It
@@ -114,6 +119,30 @@ func Spawn(ctx context.Context, command []string, dbdir datadir.Dir, name string
 		close(exited)
 	}()
 	return &Started{dbdir: dbdir, name: name, cmd: cmd, exited: exited, r: r, events: readNotifications(r)}, nil
+}
+
+// takeLock takes shim.lock of name for a shim about to start; one that
+// another shim holds is ErrRunning.
+func takeLock(ctx context.Context, dbdir datadir.Dir, name string) (*os.File, error) {
+	f, err := dbdir.Open(dbdir.ShimLock(name), os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("start shim of %s: %w", name, err)
+	}
+	if err := lockFile(ctx, f, lockWait); err != nil {
+		f.Close()
+		if errors.Is(err, errLocked) {
+			_, pid, _ := probeLock(dbdir, dbdir.ShimLock(name))
+			return nil, fmt.Errorf("start shim of %s: %w (pid %d)", name, ErrRunning, pid)
+		}
+		return nil, fmt.Errorf("start shim of %s: %w", name, err)
+	}
+	// No pid until the shim's is known: a pid left by an earlier shim
+	// must not stand for this one.
+	if err := f.Truncate(0); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("start shim of %s: %w", name, err)
+	}
+	return f, nil
 }
 
 // readNotifications decodes the shim's notification lines from r onto the
@@ -182,6 +211,12 @@ func (s *Started) waitExit(ctx context.Context) (int, error) {
 		return pid, nil // it ran and is done already
 	}
 	err := fmt.Errorf("shim pid %d exited with code %d", pid, code)
+	if ws, ok := s.cmd.ProcessState.Sys().(interface {
+		Signaled() bool
+		Signal() unix.Signal
+	}); ok && ws.Signaled() {
+		err = fmt.Errorf("shim pid %d was killed by %s", pid, unix.SignalName(ws.Signal()))
+	}
 	if code == ExitLocked {
 		err = fmt.Errorf("%w: %w", ErrRunning, err)
 	}
