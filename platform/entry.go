@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 
+	"github.com/roostd/roost/internal/regfile"
 	"github.com/roostd/roost/plan"
 )
 
@@ -17,9 +18,9 @@ func entryProblem(fi fs.FileInfo, dir bool, notMode fs.FileMode) string {
 	case fi.Mode()&fs.ModeSymlink != 0:
 		return "is a symbolic link"
 	case dir && !fi.IsDir():
-		return fmt.Sprintf("is a %s, not a directory", kindOf(fi))
+		return fmt.Sprintf("is %s, not a directory", regfile.Kind(fi.Mode()))
 	case !dir && !fi.Mode().IsRegular():
-		return fmt.Sprintf("is a %s, not a regular file", kindOf(fi))
+		return fmt.Sprintf("is %s, not a regular file", regfile.Kind(fi.Mode()))
 	}
 	uid, nlink, ok := ownerLinks(fi)
 	switch {
@@ -31,22 +32,6 @@ func entryProblem(fi fs.FileInfo, dir bool, notMode fs.FileMode) string {
 		return fmt.Sprintf("has mode %#o, more open than roost makes it", fi.Mode().Perm())
 	}
 	return ""
-}
-
-func kindOf(fi fs.FileInfo) string {
-	switch m := fi.Mode(); {
-	case m.IsDir():
-		return "directory"
-	case m&fs.ModeNamedPipe != 0:
-		return "named pipe"
-	case m&fs.ModeSocket != 0:
-		return "socket"
-	case m&fs.ModeDevice != 0:
-		return "device"
-	case m.IsRegular():
-		return "regular file"
-	}
-	return "special file"
 }
 
 // conflict records that the entry rel (relative to the data directory)
