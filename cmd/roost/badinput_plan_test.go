@@ -124,7 +124,7 @@ var badInputPlanCases = []badInputCase{
 		if err := unix.Mkfifo(p, 0o600); err != nil {
 			t.Fatal(err)
 		}
-	}, stderr: `roost: plan file $WORK/p is not a regular file (a FIFO)`},
+	}, stderr: `roost: plan file $WORK/p is not a regular file (a named pipe)`},
 	{name: "plan-file/huge", prepare: func(t *testing.T, w string) {
 		if err := os.Truncate(filepath.Join(w, "p"), 64<<20+1); err != nil {
 			t.Fatal(err)

@@ -5,14 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/roostd/roost/internal/regfile"
 	"github.com/roostd/roost/plan/planjson"
-	"golang.org/x/sys/unix"
 )
 
 // ErrNotPlanFile means a file is not a plan file roost plan -out wrote:
@@ -24,45 +23,22 @@ var ErrNotPlanFile = errors.New("not a plan file written by roost plan -out")
 // most MaxSize bytes (a FIFO is refused, not waited on), and every field
 // is checked, as Parse does.
 func Read(path string) (*File, error) {
-	// O_NONBLOCK: opening a FIFO must not wait for a writer.
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return nil, &os.PathError{Op: "open plan file", Path: path, Err: err}
-	}
-	f := os.NewFile(uintptr(fd), path)
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("plan file %s: %w", path, err)
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("plan file %s is not a regular file (%s)", path, kindOf(fi.Mode()))
-	}
-	if fi.Size() > MaxSize {
-		return nil, fmt.Errorf("plan file %s is %d bytes, more than the %d MiB a plan file may have", path, fi.Size(), MaxSize>>20)
-	}
-	b, err := io.ReadAll(io.LimitReader(f, MaxSize+1))
-	if err != nil {
+	b, err := regfile.ReadFile(path, MaxSize)
+	var notRegular *regfile.NotRegularError
+	var tooLarge *regfile.TooLargeError
+	switch {
+	case errors.As(err, &notRegular):
+		return nil, fmt.Errorf("plan file %s is not a regular file (%s)", path, regfile.Kind(notRegular.Mode))
+	case errors.As(err, &tooLarge):
+		return nil, fmt.Errorf("plan file %s is %d bytes, more than the %d MiB a plan file may have", path, tooLarge.Size, MaxSize>>20)
+	case err != nil:
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			return nil, &os.PathError{Op: pe.Op + " plan file", Path: path, Err: pe.Err}
+		}
 		return nil, fmt.Errorf("read plan file %s: %w", path, err)
 	}
-	if len(b) > MaxSize {
-		return nil, fmt.Errorf("plan file %s is more than the %d MiB a plan file may have", path, MaxSize>>20)
-	}
 	return Parse(path, b)
-}
-
-func kindOf(m os.FileMode) string {
-	switch {
-	case m&os.ModeNamedPipe != 0:
-		return "a FIFO"
-	case m&os.ModeSocket != 0:
-		return "a socket"
-	case m&os.ModeDevice != 0:
-		return "a device"
-	case m.IsDir():
-		return "a directory"
-	}
-	return "mode " + m.String()
 }
 
 // Parse parses b, the contents of the plan file name, checking every
