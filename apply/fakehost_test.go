@@ -28,7 +28,7 @@ func newFakeHost() *fakeHost {
 	return &fakeHost{
 		obs: &plan.Observed{
 			BootID:     "boot-1",
-			Host:       plan.HostInfo{CPUs: []int{0, 1}, MemoryMiB: 4096, DiskFreeMiB: 100000},
+			Host:       plan.HostInfo{CPUs: []int{0, 1}, MemoryMiB: 4096, DiskFreeBytes: 100000 << 20},
 			Bridges:    map[string]plan.ObservedBridge{},
 			Taps:       map[string]plan.ObservedTap{},
 			Blocks:     map[string]plan.ObservedBlock{},

@@ -51,15 +51,14 @@ func (m *maker) checkHost() {
 	if m.o.Host.MemoryMiB > 0 && totalMem > m.o.Host.MemoryMiB && !tooBig {
 		m.problem(Pos{}, "host", "the unikernels declare %d MiB of memory in all; the host has %d MiB", totalMem, m.o.Host.MemoryMiB)
 	}
-	var growMiB int64
+	var grow int64
 	for _, b := range m.d.Blocks {
-		have := m.o.Blocks[b.Name].SizeBytes
-		if grow := b.SizeMiB<<20 - have; grow > 0 {
-			growMiB += (grow + 1<<20 - 1) >> 20
+		if g := b.SizeMiB<<20 - m.o.Blocks[b.Name].SizeBytes; g > 0 {
+			grow += g
 		}
 	}
-	if growMiB > 0 && growMiB > m.o.Host.DiskFreeMiB {
-		m.problem(Pos{}, "host", "the blocks need %d MiB more on the data directory's file system, which has %d MiB free", growMiB, m.o.Host.DiskFreeMiB)
+	if grow > 0 && grow > m.o.Host.DiskFreeBytes {
+		m.problem(Pos{}, "host", "the blocks need %s more on the data directory's file system, which has %s free", MiBText(grow, 2), MiBText(m.o.Host.DiskFreeBytes, 2))
 	}
 }
 

@@ -37,7 +37,7 @@ func desired(us ...plan.Unikernel) *plan.Desired {
 func emptyHost() *plan.Observed {
 	return &plan.Observed{
 		BootID:     "boot-1",
-		Host:       plan.HostInfo{CPUs: []int{0, 1}, MemoryMiB: 4096, DiskFreeMiB: 10000},
+		Host:       plan.HostInfo{CPUs: []int{0, 1}, MemoryMiB: 4096, DiskFreeBytes: 10000 << 20},
 		Bridges:    map[string]plan.ObservedBridge{},
 		Taps:       map[string]plan.ObservedTap{},
 		Blocks:     map[string]plan.ObservedBlock{},
@@ -493,6 +493,26 @@ func TestMake(t *testing.T) {
 			},
 		},
 		{
+			// Free space in bytes, not rounded down: a disk just under 2
+			// MiB free must not read as 1 MiB here and 2 MiB there.
+			name: "disk-free-is-not-rounded",
+			desired: func() *plan.Desired {
+				d := desired()
+				d.Blocks[0].SizeMiB = 2
+				return d
+			}(),
+			host: func(*plan.Desired) *plan.Observed {
+				o := emptyHost()
+				o.Host.DiskFreeBytes = 2<<20 - 12288
+				return o
+			},
+			want: []string{
+				"+ bridge.service (declared, not on the host)",
+				"+ block.data (declared, not in the data directory)",
+				"problem host: the blocks need 2 MiB more on the data directory's file system, which has 1.99 MiB free",
+			},
+		},
+		{
 			name: "disk-too-small",
 			desired: func() *plan.Desired {
 				d := desired()
@@ -573,7 +593,7 @@ func TestHostFingerprint(t *testing.T) {
 	d := desired(web())
 	base := plan.HostFingerprint(converged(d))
 	same := converged(d)
-	same.Host.DiskFreeMiB = 1
+	same.Host.DiskFreeBytes = 1 << 20
 	u := same.Unikernels["web"]
 	u.Status = &plan.Status{State: plan.StateBackoff, Restarts: 3, BootID: "boot-1"}
 	same.Unikernels["web"] = u

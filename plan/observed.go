@@ -37,7 +37,11 @@ type Observed struct {
 type HostInfo struct {
 	CPUs        []int `json:"cpus"`          // online CPUs
 	MemoryMiB   int64 `json:"memory_mib"`    // MemTotal
-	DiskFreeMiB int64 `json:"disk_free_mib"` // free space of dbdir's file system
+	// DiskFreeBytes is the free space of dbdir's file system (of its
+	// nearest existing parent while it does not exist), in bytes: plan and
+	// apply measure at different moments, and a rounded figure made the
+	// same disk look 2 MiB free to one and 1 MiB to the other.
+	DiskFreeBytes int64 `json:"disk_free_bytes"`
 }
 
 // ObservedBridge is a bridge interface on the host.

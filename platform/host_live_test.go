@@ -341,7 +341,7 @@ func TestObserveLive(t *testing.T) {
 	if _, err := os.Lstat(string(dbdir)); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("Observe created the data directory: %v", err)
 	}
-	if o.Host.DiskFreeMiB <= 0 || o.Host.MemoryMiB <= 0 || len(o.Host.CPUs) == 0 || o.BootID == "" {
+	if o.Host.DiskFreeBytes <= 0 || o.Host.MemoryMiB <= 0 || len(o.Host.CPUs) == 0 || o.BootID == "" {
 		t.Errorf("Observe of a missing dbdir: boot id %q, host %+v; want free space of its parent, memory, cpus", o.BootID, o.Host)
 	}
 

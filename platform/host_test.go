@@ -436,7 +436,7 @@ func TestObserveUnikernels(t *testing.T) {
 	if len(o.Unikernels) != len(want) {
 		t.Errorf("Observe found %d unikernels, want %d", len(o.Unikernels), len(want))
 	}
-	if len(o.Host.CPUs) == 0 || o.Host.MemoryMiB <= 0 || o.Host.DiskFreeMiB <= 0 {
+	if len(o.Host.CPUs) == 0 || o.Host.MemoryMiB <= 0 || o.Host.DiskFreeBytes <= 0 {
 		t.Errorf("Host = %+v, want cpus, memory and free disk", o.Host)
 	}
 }

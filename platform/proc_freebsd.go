@@ -32,15 +32,15 @@ func readHostInfo(dbdir datadir.Dir) (plan.HostInfo, error) {
 		return hi, fmt.Errorf("read memory size: sysctl hw.physmem: %w", err)
 	}
 	hi.MemoryMiB = int64(mem >> 20)
-	if hi.DiskFreeMiB, err = diskFreeMiB(string(dbdir)); err != nil {
+	if hi.DiskFreeBytes, err = diskFree(string(dbdir)); err != nil {
 		return hi, err
 	}
 	return hi, nil
 }
 
-// diskFreeMiB returns the space available to unprivileged users on the
+// diskFree returns the bytes available to unprivileged users on the
 // file system of dir, or of its nearest existing parent.
-func diskFreeMiB(dir string) (int64, error) {
+func diskFree(dir string) (int64, error) {
 	p, err := filepath.Abs(dir)
 	if err != nil {
 		return 0, fmt.Errorf("free space of %s: %w", dir, err)

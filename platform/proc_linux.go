@@ -32,15 +32,15 @@ func readHostInfo(dbdir datadir.Dir) (plan.HostInfo, error) {
 	if hi.MemoryMiB, err = parseMemTotal(b); err != nil {
 		return hi, &os.PathError{Op: "parse", Path: "/proc/meminfo", Err: err}
 	}
-	if hi.DiskFreeMiB, err = diskFreeMiB(string(dbdir)); err != nil {
+	if hi.DiskFreeBytes, err = diskFree(string(dbdir)); err != nil {
 		return hi, err
 	}
 	return hi, nil
 }
 
-// diskFreeMiB returns the space available to unprivileged users on the
+// diskFree returns the bytes available to unprivileged users on the
 // file system of dir, or of its nearest existing parent.
-func diskFreeMiB(dir string) (int64, error) {
+func diskFree(dir string) (int64, error) {
 	p, err := filepath.Abs(dir)
 	if err != nil {
 		return 0, fmt.Errorf("free space of %s: %w", dir, err)
@@ -49,7 +49,7 @@ func diskFreeMiB(dir string) (int64, error) {
 		var st unix.Statfs_t
 		err := unix.Statfs(p, &st)
 		if err == nil {
-			return int64(st.Bavail) * st.Bsize / (1 << 20), nil
+			return int64(st.Bavail) * st.Bsize, nil
 		}
 		parent := filepath.Dir(p)
 		if !errors.Is(err, unix.ENOENT) || parent == p {

@@ -187,7 +187,7 @@ func cmdFakehost(ts *testscript.TestScript, neg bool, args []string) {
 			for c := first; c <= last; c++ {
 				st.Host.CPUs = append(st.Host.CPUs, c)
 			}
-			st.Host.MemoryMiB, st.Host.DiskFreeMiB = mem, disk
+			st.Host.MemoryMiB, st.Host.DiskFreeBytes = mem, int64(disk)<<20
 		})
 	case "traffic":
 		nargs(3)

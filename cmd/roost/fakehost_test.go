@@ -62,7 +62,7 @@ type fakeState struct {
 func newFakeState() *fakeState {
 	return &fakeState{
 		BootID:     "boot-1",
-		Host:       plan.HostInfo{CPUs: []int{0, 1}, MemoryMiB: 4096, DiskFreeMiB: 100000},
+		Host:       plan.HostInfo{CPUs: []int{0, 1}, MemoryMiB: 4096, DiskFreeBytes: 100000 << 20},
 		Bridges:    map[string]plan.ObservedBridge{},
 		Taps:       map[string]plan.ObservedTap{},
 		TapStats:   map[string]platform.TapStats{},
@@ -428,7 +428,7 @@ func (st *fakeState) show() string {
 	for i, c := range st.Host.CPUs {
 		cpus[i] = fmt.Sprint(c)
 	}
-	fmt.Fprintf(&b, "host cpus=%s memory=%dMiB disk=%dMiB\n", strings.Join(cpus, ","), st.Host.MemoryMiB, st.Host.DiskFreeMiB)
+	fmt.Fprintf(&b, "host cpus=%s memory=%dMiB disk=%dMiB\n", strings.Join(cpus, ","), st.Host.MemoryMiB, st.Host.DiskFreeBytes>>20)
 	for _, k := range sortedKeys(st.NoTender) {
 		fmt.Fprintf(&b, "no tender %s\n", k)
 	}

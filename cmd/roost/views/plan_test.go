@@ -35,7 +35,7 @@ var tender = plan.TenderLookup{Path: "/usr/local/bin/solo5-hvt", Version: "solo5
 
 func host() *plan.Observed {
 	return &plan.Observed{
-		BootID: "boot", Host: plan.HostInfo{CPUs: []int{0, 1}, MemoryMiB: 4096, DiskFreeMiB: 10000},
+		BootID: "boot", Host: plan.HostInfo{CPUs: []int{0, 1}, MemoryMiB: 4096, DiskFreeBytes: 10000 << 20},
 		Bridges: map[string]plan.ObservedBridge{}, Taps: map[string]plan.ObservedTap{}, Blocks: map[string]plan.ObservedBlock{},
 		Unikernels: map[string]plan.ObservedUnikernel{}, Images: map[string]bool{}, Tenders: map[string]plan.TenderLookup{"hvt.2": tender},
 	}
