@@ -35,8 +35,8 @@ type Observed struct {
 
 // HostInfo are the host's resources, for the checks that need the host.
 type HostInfo struct {
-	CPUs        []int `json:"cpus"`          // online CPUs
-	MemoryMiB   int64 `json:"memory_mib"`    // MemTotal
+	CPUs      []int `json:"cpus"`       // online CPUs
+	MemoryMiB int64 `json:"memory_mib"` // MemTotal
 	// DiskFreeBytes is the free space of dbdir's file system (of its
 	// nearest existing parent while it does not exist), in bytes: plan and
 	// apply measure at different moments, and a rounded figure made the
