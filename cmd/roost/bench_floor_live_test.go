@@ -63,7 +63,7 @@ func printTime(name string, d time.Duration) { fmt.Printf("%s-ns %d\n", name, d.
 
 // tenderArgv is the tender command line of fleet unikernel i on tap.
 func tenderArgv(tender, image, tap string, i int) []string {
-	return []string{tender, "--mem=32", "--net:service=" + tap, "--", image, "--ipv4=" + fleetAddr(i)}
+	return []string{tender, "--mem=8", "--net:service=" + tap, "--", image, "--ipv4=" + fleetAddr(i)}
 }
 
 func helperFloor(t *testing.T) {

@@ -30,12 +30,14 @@ import (
 	"github.com/roostd/roost/platform/solo5"
 )
 
-// fleetConfig declares n unikernels, each with a net device on one bridge.
+// fleetConfig declares n unikernels of 8 MiB (as Solo5's test_net), each
+// with a net device on one bridge: 1,000 of the default 32 MiB would not
+// pass roost's memory check on a small host.
 func fleetConfig(n int) string {
 	var b strings.Builder
 	b.WriteString("bridge \"fleet\" {\n  addresses = [\"10.1.0.1/16\"]\n}\n")
 	for i := range n {
-		fmt.Fprintf(&b, "unikernel \"u%d\" {\n  image = \"u.hvt\"\n  argv = [\"--ipv4=%s\"]\n  net \"service\" { bridge = \"fleet\" }\n}\n",
+		fmt.Fprintf(&b, "unikernel \"u%d\" {\n  image = \"u.hvt\"\n  memory = 8\n  argv = [\"--ipv4=%s\"]\n  net \"service\" { bridge = \"fleet\" }\n}\n",
 			i, fleetAddr(i))
 	}
 	return b.String()
