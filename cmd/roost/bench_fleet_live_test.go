@@ -47,7 +47,9 @@ func BenchmarkLiveFleet1000(b *testing.B) {
 	record(b, "tender1000.pss", "PSS of one simulated tender, median of 1,000", "MiB", []float64{t.pss})
 
 	w := h.watch()
-	w.waitFor("a pass that found the 1,000 converged", func(e map[string]any) bool { return e["type"] == "pass" && (e["result"] == "noop" || e["result"] == "ok") })
+	w.waitFor("a pass that found the 1,000 converged", func(e map[string]any) bool {
+		return e["type"] == "pass" && (e["result"] == "noop" || e["result"] == "ok")
+	})
 	time.Sleep(2 * time.Second) // the echoes of the first pass
 	pid := w.cmd.Process.Pid
 	var rss, pss []float64
