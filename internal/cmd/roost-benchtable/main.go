@@ -171,7 +171,11 @@ func writeReport(w io.Writer, r report) {
 	fmt.Fprintf(w, "- CPUs (nproc): %d\n- CPU: %s\n- memory: %s\n- kernel: %s\n- Go: %s\n\n", runtime.NumCPU(), cpuModel(), memTotal(), kernel(), r.goVersion)
 	fmt.Fprintf(w, "## Command\n\n```\nmake bench\n```\n\nwhich ran\n\n```\n%s\n```\n\n", r.command)
 	fmt.Fprintf(w, "## Table\n\n%s\n", r.table)
-	fmt.Fprintf(w, "## Figures\n\nEvery figure the benchmarks recorded, with its runs (in the order measured).\n\n")
+	fmt.Fprintf(w, "## What each row measures\n\n")
+	for _, row := range rows {
+		fmt.Fprintf(w, "- **%s**: %s\n", row.label, row.about)
+	}
+	fmt.Fprintf(w, "\n## Figures\n\nEvery figure the benchmarks recorded, with its runs (in the order measured).\n\n")
 	cells := [][]string{{"key", "what", "median", "runs"}}
 	for _, k := range r.order {
 		f := r.figs[k]
