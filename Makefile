@@ -57,9 +57,9 @@ bench: build
 	@rm -f $(BIN)/bench.jsonl
 	@echo "make bench: $$BENCH_GOTEST (several minutes; output in $(BIN)/bench.log)" >&2
 	@$(GO) build -o $(BIN)/ ./internal/cmd/roost-benchtable
-	@ROOST_BENCH_BIN=$(abspath $(BIN)) ROOST_BENCH_JSON=$(abspath $(BIN))/bench.jsonl $(BENCH_GOTEST) >$(BIN)/bench.log 2>&1; rc=$$?; \
+	@load="$$(cut -d' ' -f1-3 /proc/loadavg)"; ROOST_BENCH_BIN=$(abspath $(BIN)) ROOST_BENCH_JSON=$(abspath $(BIN))/bench.jsonl $(BENCH_GOTEST) >$(BIN)/bench.log 2>&1; rc=$$?; \
 		touch $(BIN)/bench.jsonl; \
-		$(BIN)/roost-benchtable -in $(BIN)/bench.jsonl -o BENCH.md -cmd "$$BENCH_GOTEST" -go "$$($(GO) version)" || exit 1; \
+		$(BIN)/roost-benchtable -in $(BIN)/bench.jsonl -o BENCH.md -cmd "$$BENCH_GOTEST" -go "$$($(GO) version)" -loadavg "$$load" || exit 1; \
 		if [ $$rc != 0 ]; then tail -40 $(BIN)/bench.log >&2; echo "make bench: a benchmark failed (exit $$rc); see $(BIN)/bench.log" >&2; exit 1; fi; \
 		echo "make bench: wrote BENCH.md" >&2
 

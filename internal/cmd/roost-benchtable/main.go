@@ -31,6 +31,7 @@ func main() {
 	out := flag.String("o", "BENCH.md", "the file to write")
 	command := flag.String("cmd", "", "the command that ran the benchmarks, for the record")
 	goVersion := flag.String("go", runtime.Version(), "the Go that built the benchmarks (go version)")
+	loadBefore := flag.String("loadavg", "", "/proc/loadavg's 1, 5 and 15 minute averages before the benchmarks ran")
 	flag.Parse()
 	figs, order, err := readFigures(*in)
 	if err != nil {
@@ -40,7 +41,8 @@ func main() {
 	table := renderTable(figs)
 	os.Stdout.WriteString(table)
 	var b bytes.Buffer
-	writeReport(&b, report{table: table, figs: figs, order: order, command: *command, goVersion: *goVersion, date: time.Now().UTC()})
+	writeReport(&b, report{table: table, figs: figs, order: order, command: *command, goVersion: *goVersion, date: time.Now().UTC(),
+		loadBefore: *loadBefore, loadAfter: loadAvg()})
 	if err := os.WriteFile(*out, b.Bytes(), 0o644); err != nil {
 		fmt.Fprintf(os.Stderr, "roost-benchtable: %v\n", err)
 		os.Exit(1)
@@ -162,13 +164,20 @@ type report struct {
 	command   string
 	goVersion string
 	date      time.Time
+	// loadBefore and loadAfter are the load averages before and after the
+	// run: on a shared machine they say how much else competed for it.
+	loadBefore, loadAfter string
 }
 
 func writeReport(w io.Writer, r report) {
 	fmt.Fprintf(w, "# roost benchmarks\n\n")
 	fmt.Fprintf(w, "Written by `make bench` (internal/cmd/roost-benchtable) on %s. Each figure is the median of its runs, beside its floor measured in the same run; the targets are those of issue 9. A miss is reported, not hidden: the table is where roost stands on this machine.\n\n", r.date.Format("2006-01-02 15:04 UTC"))
 	fmt.Fprintf(w, "## Machine\n\n")
-	fmt.Fprintf(w, "- CPUs (nproc): %d\n- CPU: %s\n- memory: %s\n- kernel: %s\n- Go: %s\n\n", runtime.NumCPU(), cpuModel(), memTotal(), kernel(), r.goVersion)
+	fmt.Fprintf(w, "- CPUs (nproc): %d\n- CPU: %s\n- memory: %s\n- kernel: %s\n- Go: %s\n", runtime.NumCPU(), cpuModel(), memTotal(), kernel(), r.goVersion)
+	if r.loadBefore != "" {
+		fmt.Fprintf(w, "- load average (1, 5, 15 min) before the run: %s; after: %s. Other work on the machine slows figure and floor alike; compare each figure with its floor of the same run.\n", r.loadBefore, r.loadAfter)
+	}
+	fmt.Fprintln(w)
 	fmt.Fprintf(w, "## Command\n\n```\nmake bench\n```\n\nwhich ran\n\n```\n%s\n```\n\n", r.command)
 	fmt.Fprintf(w, "## Table\n\n%s\n", r.table)
 	fmt.Fprintf(w, "## What each row measures\n\n")
@@ -186,6 +195,15 @@ func writeReport(w io.Writer, r report) {
 		cells = append(cells, []string{"`" + k + "`", f.What, value(f.Median, f.Unit), strings.Join(runs, ", ")})
 	}
 	io.WriteString(w, markdown(cells))
+}
+
+// loadAvg returns /proc/loadavg's 1, 5 and 15 minute averages.
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); err == nil && len(f) >= 3 {
+		return strings.Join(f[:3], " ")
+	}
+	return "unknown"
 }
 
 func cpuModel() string {
