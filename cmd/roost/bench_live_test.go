@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -114,11 +115,37 @@ func (h *liveHost) helper(mode string, env ...string) map[string]time.Duration {
 
 // timed runs roost with args in the namespace and returns how long it
 // took, in ms. The helper that runs it is already in the namespace and
-// times only roost's own fork, exec and exit, not `ip netns exec`.
+// times only roost's own fork, exec and exit, not `ip netns exec`. With
+// ROOST_BENCH_PROFILE naming a directory, each run writes a CPU profile
+// there (ROOST_CPUPROFILE), named for the benchmark, the subcommand and a
+// count: where the time goes when a target is missed.
 func (h *liveHost) timed(args ...string) float64 {
 	h.t.Helper()
-	argv, _ := json.Marshal(append([]string{"roost"}, args...))
-	return ms(h.helper("time", "ROOST_BENCH_ARGV="+string(argv))["run"])
+	argv, _ := json.Marshal(append([]string{benchRoost()}, args...))
+	env := []string{"ROOST_BENCH_ARGV=" + string(argv)}
+	if dir := os.Getenv("ROOST_BENCH_PROFILE"); dir != "" {
+		name := fmt.Sprintf("%s-%s-%d.pprof", strings.TrimPrefix(h.t.Name(), "Benchmark"), args[0], profileCount.Add(1))
+		env = append(env, "ROOST_CPUPROFILE="+filepath.Join(dir, name))
+	}
+	return ms(h.helper("time", env...)["run"])
+}
+
+var profileCount atomic.Int64 // numbers ROOST_BENCH_PROFILE's profiles
+
+// benchRoost returns the roost that timed runs: $ROOST_BENCH_BIN/roost by
+// its absolute path, or "roost", this test binary. A name alone would not
+// do for the build: the helper is this test binary too, and testscript.Main
+// puts its own "roost" first on the helper's PATH.
+func benchRoost() string {
+	bin := os.Getenv("ROOST_BENCH_BIN")
+	if bin == "" {
+		return "roost"
+	}
+	abs, err := filepath.Abs(filepath.Join(bin, "roost"))
+	if err != nil {
+		return "roost"
+	}
+	return abs
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
