@@ -117,11 +117,10 @@ func renderTable(figs map[string]figure) string {
 	return markdown(cells)
 }
 
-// value formats a figure with its unit: ms and MiB to two decimals, more
-// for small ones.
+// value formats a figure with its unit: two decimals below 10, one above.
 func value(v float64, unit string) string {
 	switch {
-	case v != 0 && v < 10 && v > -10:
+	case v < 10 && v > -10:
 		return fmt.Sprintf("%.2f %s", v, unit)
 	default:
 		return fmt.Sprintf("%.1f %s", v, unit)
