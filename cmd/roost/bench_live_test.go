@@ -2,17 +2,25 @@
 
 package main
 
+// The live benchmarks (issue 9, item 6) measure roost from outside, each
+// beside its floor measured in the same run. Each figure goes to the
+// benchmark's metrics (b.ReportMetric, as medians) and, when
+// ROOST_BENCH_JSON names a file, to that file as one JSON line, which
+// internal/cmd/roost-benchtable turns into the table of BENCH.md (make
+// bench). The figures' keys are that program's contract.
+
 import (
-	"bufio"
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,91 +29,177 @@ import (
 	"github.com/roostd/roost/internal/netnstest"
 	"github.com/roostd/roost/internal/solo5test"
 	"github.com/roostd/roost/platform/solo5"
-	"github.com/vishvananda/netlink"
 )
 
-// fleetConfig declares n unikernels, each with a net device on one bridge.
+// fleetConfig declares n unikernels of 8 MiB (as Solo5's test_net), each
+// with a net device on one bridge: 1,000 of the default 32 MiB would not
+// pass roost's memory check on a small host.
 func fleetConfig(n int) string {
 	var b strings.Builder
 	b.WriteString("bridge \"fleet\" {\n  addresses = [\"10.1.0.1/16\"]\n}\n")
 	for i := range n {
-		fmt.Fprintf(&b, "unikernel \"u%d\" {\n  image = \"u.hvt\"\n  argv = [\"--ipv4=%s/16\"]\n  net \"service\" { bridge = \"fleet\" }\n}\n",
-			i, fmt.Sprintf("10.1.%d.%d", (i+2)/256, (i+2)%256))
+		fmt.Fprintf(&b, "unikernel \"u%d\" {\n  image = \"u.hvt\"\n  memory = 8\n  argv = [\"--ipv4=%s\"]\n  net \"service\" { bridge = \"fleet\" }\n}\n",
+			i, fleetAddr(i))
 	}
 	return b.String()
 }
 
-// BenchmarkLiveApply100 measures, in one run and on one namespace, the
-// floor (what the host needs without roost: a netlink tap and a fork/exec
-// of the same tender, waited on until it prints, 100 times in a row) and
-// roost apply of 100 unikernels with a tap each on one bridge, then roost
-// plan with the 100 running. It reports medians in ms and the ratio.
-//
-//	go test -tags integration -run '^$' -bench LiveApply100 -benchtime 5x ./cmd/roost
-func BenchmarkLiveApply100(b *testing.B) {
-	const n = 100
+// fleetAddr is the address of fleetConfig's unikernel i.
+func fleetAddr(i int) string { return fmt.Sprintf("10.1.%d.%d/16", (i+2)/256, (i+2)%256) }
+
+// serveImage is the image of every benchmark fleet: one net device, and a
+// guest that serves it until stopped.
+var serveImage = solo5test.Spec{Devices: []solo5.Device{solo5test.Net("service")}, Behaviour: "serve"}
+
+// newBenchHost is newLiveHost for benchmarks. The data directory lives
+// where /var/lib/roost would, not in /tmp: on this kind of machine /tmp
+// sees so much churn that ext4 takes 8 times longer to create a file there
+// (0.17 ms against 0.02 ms). With ROOST_BENCH_BIN naming a directory (make
+// bench: bin/, holding roost and roost-shim), roost is that build rather
+// than this test binary, so the figures are those of what is installed.
+func newBenchHost(b *testing.B) *liveHost {
+	b.Helper()
 	ns := netnstest.New(b)
-	tenders := simTenders(b)
-	dir := b.TempDir()
-	if err := solo5test.Write(filepath.Join(dir, "u.hvt"), solo5test.Spec{Devices: []solo5.Device{solo5test.Net("service")}, Behaviour: "serve"}); err != nil {
-		b.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(fleetConfig(n)), 0o644); err != nil {
-		b.Fatal(err)
-	}
-	env := append(os.Environ(), "PATH="+os.Getenv("PATH")+":"+tenders, "NO_COLOR=1")
-	// The data directory lives where /var/lib/roost would, not in /tmp:
-	// on this kind of machine /tmp sees so much churn that ext4 takes 8
-	// times longer to create a file there (0.17 ms against 0.02 ms).
 	db, err := os.MkdirTemp("/var/tmp", "roost-bench-")
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { os.RemoveAll(db) })
-	run := func(args ...string) time.Duration {
-		cmd := ns.Command(context.Background(), "roost", args...)
-		cmd.Env = append(env, "ROOST_DBDIR="+filepath.Join(db, "db"))
-		cmd.Dir = dir
-		start := time.Now()
-		out, err := cmd.CombinedOutput()
-		d := time.Since(start)
+	h := &liveHost{t: b, ns: ns, dir: b.TempDir(), dbdir: datadir.Dir(filepath.Join(db, "db")), tenders: simTenders(b)}
+	path := os.Getenv("PATH") + ":" + h.tenders
+	if bin := os.Getenv("ROOST_BENCH_BIN"); bin != "" {
+		abs, err := filepath.Abs(bin)
 		if err != nil {
-			b.Fatalf("roost %v: %v\n%s", args, err, out)
+			b.Fatal(err)
 		}
-		return d
+		path = abs + ":" + path
 	}
-	var floors, applies, plans []time.Duration
-	for range b.N {
-		// Floor: a helper process inside the namespace times itself.
-		cmd := ns.Command(context.Background(), os.Args[0], "-test.run=^TestFloorHelper$")
-		cmd.Env = append(os.Environ(), "ROOST_FLOOR_N="+strconv.Itoa(n), "ROOST_FLOOR_TENDER="+filepath.Join(tenders, "solo5-hvt"),
-			"ROOST_FLOOR_IMAGE="+filepath.Join(dir, "u.hvt"))
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			b.Fatalf("floor helper: %v\n%s", err, out)
-		}
-		var floor time.Duration
-		for _, line := range strings.Split(string(out), "\n") {
-			if v, ok := strings.CutPrefix(line, "floor-ns "); ok {
-				ns, _ := strconv.ParseInt(v, 10, 64)
-				floor = time.Duration(ns)
-			}
-		}
-		if floor == 0 {
-			b.Fatalf("floor helper printed no time:\n%s", out)
-		}
-		floors = append(floors, floor)
+	h.env = append(os.Environ(), "ROOST_DBDIR="+string(h.dbdir), "PATH="+path, "NO_COLOR=1")
+	// Runs before the namespace and the data directory go (cleanups run
+	// last first): every shim and tender, by the pids in status.json.
+	b.Cleanup(h.stopAll)
+	return h
+}
 
-		applies = append(applies, run("apply", "-auto-approve"))
-		plans = append(plans, run("plan", "-detailed-exitcode"))
-		run("destroy", "-auto-approve")
+// helper runs TestBenchHelper in mode inside the namespace, in the
+// configuration directory, and returns the durations it printed
+// ("NAME-ns N" lines) by NAME.
+func (h *liveHost) helper(mode string, env ...string) map[string]time.Duration {
+	h.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := h.ns.Command(ctx, os.Args[0], "-test.run=^TestBenchHelper$", "-test.count=1")
+	cmd.Env = append(append(slices.Clone(h.env), "ROOST_BENCH_HELPER="+mode), env...)
+	cmd.Dir = h.dir
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		h.t.Fatalf("bench helper %s: %v\n%s", mode, err, out)
 	}
-	fm, am, pm := median(floors), median(applies), median(plans)
-	b.ReportMetric(float64(fm.Milliseconds()), "floor-ms")
-	b.ReportMetric(float64(am.Milliseconds()), "apply-ms")
-	b.ReportMetric(float64(pm.Milliseconds()), "plan100-ms")
-	b.ReportMetric(float64(am)/float64(fm), "apply/floor")
-	b.Logf("floors %v\napplies %v\nplans %v", floors, applies, plans)
+	ds := map[string]time.Duration{}
+	for _, line := range strings.Split(string(out), "\n") {
+		name, v, ok := strings.Cut(line, "-ns ")
+		if !ok || strings.ContainsAny(name, " \t") {
+			continue
+		}
+		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		if err != nil {
+			h.t.Fatalf("bench helper %s: bad line %q", mode, line)
+		}
+		ds[name] = time.Duration(n)
+	}
+	if len(ds) == 0 {
+		h.t.Fatalf("bench helper %s printed no time:\n%s", mode, out)
+	}
+	return ds
+}
+
+// timed runs roost with args in the namespace and returns how long it
+// took, in ms. The helper that runs it is already in the namespace and
+// times only roost's own fork, exec and exit, not `ip netns exec`. With
+// ROOST_BENCH_PROFILE naming a directory, each run writes a CPU profile
+// there (ROOST_CPUPROFILE), named for the benchmark, the subcommand and a
+// count: where the time goes when a target is missed.
+func (h *liveHost) timed(args ...string) float64 {
+	h.t.Helper()
+	argv, _ := json.Marshal(append([]string{benchRoost()}, args...))
+	env := []string{"ROOST_BENCH_ARGV=" + string(argv)}
+	if dir := os.Getenv("ROOST_BENCH_PROFILE"); dir != "" {
+		name := fmt.Sprintf("%s-%s-%d.pprof", strings.TrimPrefix(h.t.Name(), "Benchmark"), args[0], profileCount.Add(1))
+		env = append(env, "ROOST_CPUPROFILE="+filepath.Join(dir, name))
+	}
+	return ms(h.helper("time", env...)["run"])
+}
+
+var profileCount atomic.Int64 // numbers ROOST_BENCH_PROFILE's profiles
+
+// benchRoost returns the roost that timed runs: $ROOST_BENCH_BIN/roost by
+// its absolute path, or "roost", this test binary. A name alone would not
+// do for the build: the helper is this test binary too, and testscript.Main
+// puts its own "roost" first on the helper's PATH.
+func benchRoost() string {
+	bin := os.Getenv("ROOST_BENCH_BIN")
+	if bin == "" {
+		return "roost"
+	}
+	abs, err := filepath.Abs(filepath.Join(bin, "roost"))
+	if err != nil {
+		return "roost"
+	}
+	return abs
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// benchFigure is one figure of a live benchmark, one JSON line of
+// ROOST_BENCH_JSON. Key names the figure for roost-benchtable ("apply100",
+// "floor.apply100"); Runs are the measurements and Median their median.
+type benchFigure struct {
+	Key    string    `json:"key"`
+	What   string    `json:"what"`
+	Unit   string    `json:"unit"` // "ms", "MiB", "%"
+	Runs   []float64 `json:"runs"`
+	Median float64   `json:"median"`
+}
+
+var benchJSONMu sync.Mutex // guards appends to $ROOST_BENCH_JSON
+
+// record reports the median of runs as the metric KEY-UNIT and appends
+// the figure to $ROOST_BENCH_JSON, if set.
+func record(b *testing.B, key, what, unit string, runs []float64) {
+	b.Helper()
+	if len(runs) == 0 {
+		b.Fatalf("figure %s: no runs", key)
+	}
+	f := benchFigure{Key: key, What: what, Unit: unit, Runs: runs, Median: medianOf(runs)}
+	b.ReportMetric(f.Median, key+"-"+unit)
+	b.Logf("%s (%s): median %.2f %s of %v", key, what, f.Median, unit, runs)
+	path := os.Getenv("ROOST_BENCH_JSON")
+	if path == "" {
+		return
+	}
+	line, err := json.Marshal(f)
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchJSONMu.Lock()
+	defer benchJSONMu.Unlock()
+	fh, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer fh.Close()
+	if _, err := fh.Write(append(line, '\n')); err != nil {
+		b.Fatal(err)
+	}
+}
+
+func medianOf(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
 func median(ds []time.Duration) time.Duration {
@@ -114,140 +208,70 @@ func median(ds []time.Duration) time.Duration {
 	return s[len(s)/2]
 }
 
-// TestFloorHelper is the floor of BenchmarkLiveApply100, run as a
-// subprocess inside the benchmark's namespace: create a bridge, then for
-// each of n unikernels a persistent tap on it over netlink and a fork/exec
-// of the tender, waiting until the tender prints its first console line.
-// It prints the time that took. Without ROOST_FLOOR_N it does nothing: it
-// is not a test.
-func TestFloorHelper(t *testing.T) {
-	n, _ := strconv.Atoi(os.Getenv("ROOST_FLOOR_N"))
-	if n == 0 {
-		return
+// memory is a process's resident and proportional set sizes in MiB.
+type memory struct{ rss, pss float64 }
+
+// procMemory reads Rss and Pss from /proc/PID/smaps_rollup.
+func procMemory(pid int) (memory, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps_rollup", pid))
+	if err != nil {
+		return memory{}, err
 	}
-	tender, image := os.Getenv("ROOST_FLOOR_TENDER"), os.Getenv("ROOST_FLOOR_IMAGE")
-	br := &netlink.Bridge{LinkAttrs: netlink.LinkAttrs{Name: "floorbr"}}
-	if err := netlink.LinkAdd(br); err != nil {
-		t.Fatal(err)
-	}
-	defer netlink.LinkDel(br)
-	netlink.LinkSetUp(br)
-	var procs []*exec.Cmd
-	var taps []netlink.Link
-	defer func() {
-		for _, p := range procs {
-			p.Process.Signal(syscall.SIGKILL)
-			p.Wait()
+	var m memory
+	for _, l := range strings.Split(string(b), "\n") {
+		name, v, ok := strings.Cut(l, ":")
+		if !ok || name != "Rss" && name != "Pss" {
+			continue
 		}
-		for _, l := range taps {
-			netlink.LinkDel(l)
-		}
-	}()
-	start := time.Now()
-	for i := range n {
-		tap := &netlink.Tuntap{LinkAttrs: netlink.LinkAttrs{Name: fmt.Sprintf("floor%d", i), MasterIndex: br.Index},
-			Mode: netlink.TUNTAP_MODE_TAP, Flags: netlink.TUNTAP_NO_PI | netlink.TUNTAP_ONE_QUEUE}
-		if err := netlink.LinkAdd(tap); err != nil {
-			t.Fatalf("add tap: %v", err)
-		}
-		for _, f := range tap.Fds {
-			f.Close() // persistent: the tender attaches by name
-		}
-		taps = append(taps, tap)
-		if err := netlink.LinkSetUp(tap); err != nil {
-			t.Fatal(err)
-		}
-		cmd := exec.Command(tender, "--mem=32", "--net:service="+tap.Name, "--", image, fmt.Sprintf("--ipv4=10.1.%d.%d/16", (i+2)/256, (i+2)%256))
-		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-		stdout, err := cmd.StdoutPipe()
+		kb, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 64)
 		if err != nil {
-			t.Fatal(err)
+			return memory{}, fmt.Errorf("parse %s of pid %d: %w", name, pid, err)
 		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		procs = append(procs, cmd)
-		if _, err := bufio.NewReader(stdout).ReadString('\n'); err != nil {
-			t.Fatalf("tender %d printed nothing: %v", i, err)
+		if name == "Rss" {
+			m.rss = kb / 1024
+		} else {
+			m.pss = kb / 1024
 		}
 	}
-	fmt.Printf("floor-ns %d\n", time.Since(start).Nanoseconds())
+	return m, nil
 }
 
-// BenchmarkLiveWatchLatency measures, with roost watch running, the time
-// from writing a new file that declares a unikernel to its tender running
-// (the tender's start time in status.json against the write), 20 times,
-// and reports the median.
-//
-//	go test -tags integration -run '^$' -bench LiveWatchLatency -benchtime 1x ./cmd/roost
-func BenchmarkLiveWatchLatency(b *testing.B) {
-	for range b.N {
-		h := newLiveHost(b)
-		h.image("web.hvt", solo5test.Spec{Devices: []solo5.Device{solo5test.Net("service")}, Behaviour: "serve"})
-		h.write("bridge.hcl", bridgeOnly)
-		w := h.watch("-resync", "1h")
-		var lat []time.Duration
-		for i := range 20 {
-			name := fmt.Sprintf("w%d", i)
-			written := time.Now()
-			h.save(name+".hcl", webUnikernel(name, fmt.Sprintf("192.0.2.%d", 10+i)))
-			st := h.waitStatus(name, "running", func(s datadir.Status) bool { return s.State == datadir.StateRunning })
-			lat = append(lat, st.StartedAt.Sub(written))
-			time.Sleep(300 * time.Millisecond) // let the pass end: each write its own pass
+// fleetMemory returns the median memory of the running shims and of their
+// tenders, by the pids in status.json.
+func (h *liveHost) fleetMemory() (shim, tender memory) {
+	h.t.Helper()
+	var srss, spss, trss, tpss []float64
+	ents, err := os.ReadDir(h.dbdir.UnikernelsDir())
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	for _, e := range ents {
+		var st datadir.Status
+		if h.dbdir.ReadJSON(h.dbdir.Status(e.Name()), &st) != nil || st.State != datadir.StateRunning {
+			continue
 		}
-		w.stop()
-		b.ReportMetric(float64(median(lat).Microseconds())/1000, "write-to-running-ms")
-		b.Logf("write to running: %v", lat)
+		s, err1 := procMemory(st.ShimPID)
+		t, err2 := procMemory(st.TenderPID)
+		if err1 != nil || err2 != nil {
+			continue
+		}
+		srss, spss = append(srss, s.rss), append(spss, s.pss)
+		trss, tpss = append(trss, t.rss), append(tpss, t.pss)
 	}
+	if len(srss) == 0 {
+		h.t.Fatal("no running unikernel to measure")
+	}
+	return memory{medianOf(srss), medianOf(spss)}, memory{medianOf(trss), medianOf(tpss)}
 }
 
-// BenchmarkLiveWatchIdle converges 100 unikernels under roost watch, then
-// measures watch's CPU time over 60 s of nothing happening (two periodic
-// resyncs included) as a share of one core, and its resident memory.
-//
-//	go test -tags integration -run '^$' -bench LiveWatchIdle -benchtime 1x ./cmd/roost
-func BenchmarkLiveWatchIdle(b *testing.B) {
-	for range b.N {
-		h := newLiveHost(b)
-		h.image("u.hvt", solo5test.Spec{Devices: []solo5.Device{solo5test.Net("service")}, Behaviour: "serve"})
-		h.write("main.hcl", fleetConfig(100))
-		w := h.watch()
-		w.waitFor("100 unikernels", func(e map[string]any) bool { return e["type"] == "pass" && e["result"] == "ok" })
-		time.Sleep(2 * time.Second) // the echoes of the first pass
-		pid := w.cmd.Process.Pid
-		cpu0 := procCPU(b, pid)
-		start := time.Now()
-		time.Sleep(60 * time.Second)
-		used := procCPU(b, pid) - cpu0
-		share := float64(used) / float64(time.Since(start)) * 100
-		rss := procRSS(b, pid)
-		w.stop()
-		b.ReportMetric(share, "idle-cpu-%")
-		b.ReportMetric(float64(rss)/(1<<20), "rss-MiB")
-	}
-}
-
+// procCPU returns the CPU time (utime+stime) pid has used.
 func procCPU(tb testing.TB, pid int) time.Duration {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		tb.Fatal(err)
 	}
-	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+2:]))
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+2:]))
 	ut, _ := strconv.ParseInt(f[11], 10, 64)
 	st, _ := strconv.ParseInt(f[12], 10, 64)
 	return time.Duration(ut+st) * 10 * time.Millisecond // 100 ticks per second
-}
-
-func procRSS(tb testing.TB, pid int) int64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for _, l := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(l, "VmRSS:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			return kb << 10
-		}
-	}
-	return 0
 }
