@@ -182,15 +182,13 @@ func (h *Host) observeUnikernel(name, boot string) plan.ObservedUnikernel {
 		problems = append(problems, "shim: "+err.Error())
 	}
 	u.ShimAlive = alive
-	u.TenderAlive = u.Status != nil && tenderAlive(u.Status, boot)
 	// The process states, so that plan and status can tell a stopped
 	// (SIGSTOP) shim or tender from a running one (issue 8, finding 13).
+	// One read of /proc/PID/stat says whether the tender lives and how.
+	u.TenderAlive, u.TenderProcState = tenderState(u.Status, boot)
 	if alive && pid > 0 {
 		u.ShimPID = pid
 		u.ShimProcState = procState(pid)
-	}
-	if u.TenderAlive {
-		u.TenderProcState = procState(u.Status.TenderPID)
 	}
 	u.Problem = strings.Join(problems, "; ")
 	return u
@@ -204,14 +202,14 @@ func describe(err error) string {
 	return err.Error()
 }
 
-// tenderAlive reports whether the tender that s names still runs: same
-// boot, and a process with its pid that started at the recorded time, so a
-// reused pid is not mistaken for it.
-func tenderAlive(s *plan.Status, boot string) bool {
-	if s.TenderPID <= 0 || s.BootID != boot {
-		return false
+// tenderState reports whether the tender that s names still runs (same
+// boot, and a process with its pid that started at the recorded time, so
+// a reused pid is not mistaken for it), and its state letter if it does.
+func tenderState(s *plan.Status, boot string) (alive bool, state string) {
+	if s == nil || s.TenderPID <= 0 || s.BootID != boot {
+		return false, ""
 	}
-	return proc.Alive(s.TenderPID, s.TenderStart)
+	return proc.Probe(s.TenderPID, s.TenderStart)
 }
 
 func (h *Host) shimAlive(name string) (bool, error) {

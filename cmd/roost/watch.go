@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"sync"
 	"syscall"
 	"time"
@@ -65,6 +66,9 @@ func parseWatchFlags(g *globals, args []string) (string, *watchFlags, error) {
 }
 
 func runWatch(ctx context.Context, g *globals, args []string) error {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(100) // watch runs for good: the default heap bound
+	}
 	dir, wf, err := parseWatchFlags(g, args)
 	if err != nil {
 		return err

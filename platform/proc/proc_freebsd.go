@@ -105,10 +105,19 @@ func StartTime(pid int) (uint64, error) {
 // a read can move the start by its size; a start more than a second off
 // is another process.
 func Alive(pid int, start uint64) bool {
+	alive, _ := Probe(pid, start)
+	return alive
+}
+
+// Probe is Alive, and the process's state letter when it is alive: one
+// sysctl.
+func Probe(pid int, start uint64) (alive bool, state string) {
 	st, err := ReadStat(pid)
 	if err != nil || st.State == "Z" {
-		return false
+		return false, ""
 	}
-	d := int64(st.StartTime) - int64(start)
-	return d > -1e6 && d < 1e6
+	if d := int64(st.StartTime) - int64(start); d <= -1e6 || d >= 1e6 {
+		return false, ""
+	}
+	return true, st.State
 }

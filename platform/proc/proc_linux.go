@@ -45,6 +45,16 @@ func StartTime(pid int) (uint64, error) {
 // ticks since boot) and has not exited: a zombie has, and a reused pid is
 // another process.
 func Alive(pid int, start uint64) bool {
+	alive, _ := Probe(pid, start)
+	return alive
+}
+
+// Probe is Alive, and the process's state letter (R, S, T for stopped,
+// ...) when it is alive: one read of /proc/PID/stat.
+func Probe(pid int, start uint64) (alive bool, state string) {
 	st, err := ReadStat(pid)
-	return err == nil && st.StartTime == start && st.State != "Z" && st.State != "X"
+	if err != nil || st.StartTime != start || st.State == "Z" || st.State == "X" {
+		return false, ""
+	}
+	return true, st.State
 }

@@ -28,3 +28,6 @@ func StartTime(pid int) (uint64, error) {
 
 // Alive cannot tell a pid's start time here, so it never vouches for one.
 func Alive(pid int, start uint64) bool { return false }
+
+// Probe cannot tell a pid's start time here, so it never vouches for one.
+func Probe(pid int, start uint64) (alive bool, state string) { return false, "" }
