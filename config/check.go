@@ -42,7 +42,7 @@ func (l *loader) check() {
 	}
 	for _, mv := range l.moved {
 		if mv.ok {
-			d.Moves = append(d.Moves, mv.Move)
+			d.Moves = append(d.Moves, mv.Moved)
 		}
 	}
 	sort.Slice(d.Bridges, func(i, j int) bool { return d.Bridges[i].Name < d.Bridges[j].Name })

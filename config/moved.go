@@ -17,7 +17,7 @@ var movedSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 // movedDecl is a moved block, as Terraform's: the object once declared as
 // From is now declared as To, and what the host holds for it is renamed.
 type movedDecl struct {
-	plan.Move
+	plan.Moved
 	def      hcl.Range
 	from, to hcl.Range // the expressions
 	// fromText and toText are the addresses as written: "block.data[0]".

@@ -29,13 +29,13 @@ type Desired struct {
 	// Moves are the configuration's moved blocks, in the order written:
 	// each From is no longer declared, each To is, and no name is the
 	// From of one move and the To of another.
-	Moves []Move `json:"moves,omitempty"`
+	Moves []Moved `json:"moves,omitempty"`
 }
 
-// Move says that the block or unikernel once named From is now named To:
+// Moved says that the block or unikernel once named From is now named To:
 // what the host holds under From is renamed, keeping its data, rather
 // than deleted and created again.
-type Move struct {
+type Moved struct {
 	Kind string `json:"kind"` // KindBlock or KindUnikernel
 	From string `json:"from"` // instance names: "data-0", "web-a"
 	To   string `json:"to"`
