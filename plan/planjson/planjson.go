@@ -56,8 +56,8 @@ type Change struct {
 	// moved block renames to Address first: always with action "move",
 	// possibly with "update", "start" or "replace".
 	MovedFrom string   `json:"moved_from,omitempty"`
-	Reasons []string `json:"reasons,omitempty"`
-	Fields  []Field  `json:"fields,omitempty"`
+	Reasons   []string `json:"reasons,omitempty"`
+	Fields    []Field  `json:"fields,omitempty"`
 }
 
 // Field is one changed field, before and after, as text.
