@@ -245,7 +245,14 @@ func runStep(ctx context.Context, host Host, s *step, opts Options) error {
 			return host.DeleteBridge(ctx, c.Name)
 		}
 	case plan.KindBlock:
+		if c.MovedFrom != "" {
+			if err := host.MoveBlock(ctx, c.MovedFrom, c.Name); err != nil {
+				return err
+			}
+		}
 		switch c.Action {
+		case plan.Move:
+			return nil
 		case plan.Create:
 			return host.CreateBlock(ctx, *c.Block)
 		case plan.Update:
@@ -258,12 +265,25 @@ func runStep(ctx context.Context, host Host, s *step, opts Options) error {
 			return host.DeleteTap(ctx, c.Name)
 		}
 	case plan.KindUnikernel:
+		if c.MovedFrom != "" && c.Action != plan.Replace {
+			// Not running (plan replaces a running one): moved first.
+			if err := host.MoveUnikernel(ctx, c.MovedFrom, c.Name); err != nil {
+				return err
+			}
+		}
 		switch c.Action {
+		case plan.Move:
+			// spec.json names the unikernel: written again.
+			return host.UpdateUnikernel(ctx, c.Spec)
 		case plan.Create, plan.Start:
 			return startUnikernel(ctx, host, c.Spec, opts)
 		case plan.Replace:
 			if s.part == stopPart {
-				return stopUnikernel(ctx, host, c, c.Spec)
+				if err := stopUnikernel(ctx, host, c, c.Spec); err != nil || c.MovedFrom == "" {
+					return err
+				}
+				fault.Point("apply.move.stopped")
+				return host.MoveUnikernel(ctx, c.MovedFrom, c.Name)
 			}
 			fault.Point("apply.replace.stopped")
 			return startUnikernel(ctx, host, c.Spec, opts)
@@ -313,7 +333,7 @@ func startsTender(s *step) bool {
 // stopUnikernel stops a unikernel's shim and deletes the taps that next
 // (nil: nothing) does not keep.
 func stopUnikernel(ctx context.Context, host Host, c *plan.Change, next *plan.Spec) error {
-	if err := host.StopUnikernel(ctx, c.Name, stopGrace); err != nil {
+	if err := host.StopUnikernel(ctx, c.PriorName(), stopGrace); err != nil {
 		return err
 	}
 	keep := map[string]bool{}

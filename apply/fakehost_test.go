@@ -251,3 +251,48 @@ func (f *fakeHost) RemoveUnikernel(ctx context.Context, name string) error {
 }
 
 var errBoom = errors.New("boom")
+
+func (f *fakeHost) MoveBlock(ctx context.Context, from, to string) error {
+	if err := f.op("move block " + from + " " + to); err != nil {
+		return err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return moveEntry(f.obs.Blocks, from, to, func(b *plan.ObservedBlock) error { b.Name = to; return nil })
+}
+
+func (f *fakeHost) MoveUnikernel(ctx context.Context, from, to string) error {
+	if err := f.op("move unikernel " + from + " " + to); err != nil {
+		return err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return moveEntry(f.obs.Unikernels, from, to, func(u *plan.ObservedUnikernel) error {
+		if u.ShimAlive {
+			return fmt.Errorf("move unikernel %s: shim is running", from)
+		}
+		u.Name = to
+		return nil
+	})
+}
+
+// moveEntry renames from to to in m as the platform renames files: an
+// existing to is refused, a from gone with to there was moved already.
+func moveEntry[V any](m map[string]V, from, to string, fix func(*V) error) error {
+	v, ok := m[from]
+	_, exists := m[to]
+	switch {
+	case !ok && exists:
+		return nil
+	case !ok:
+		return fmt.Errorf("move %s to %s: %s does not exist", from, to, from)
+	case exists:
+		return fmt.Errorf("move %s to %s: %s exists", from, to, to)
+	}
+	if err := fix(&v); err != nil {
+		return err
+	}
+	delete(m, from)
+	m[to] = v
+	return nil
+}

@@ -60,17 +60,19 @@ func graph(p *plan.Plan) ([]*step, error) {
 			for addr, o := range stops {
 				if oc := o.change; oc.Prior != nil && oc.Prior.Spec != nil && addr != c.Address() {
 					for _, d := range oc.Prior.Spec.DependsOn {
-						if d == c.Name {
+						if d == c.PriorName() {
 							after(s, o)
 						}
 					}
 				}
 			}
-		case (c.Kind == plan.KindBridge && c.Action == plan.Delete) || (c.Kind == plan.KindBlock && (c.Action == plan.Delete || c.Action == plan.Update)):
+		case (c.Kind == plan.KindBridge && c.Action == plan.Delete) || (c.Kind == plan.KindBlock && (c.Action == plan.Delete || c.Action == plan.Update || c.MovedFrom != "")):
 			// Whatever used it under its old spec stops first. (A bridge's
-			// addresses and MTU change under running taps.)
+			// addresses and MTU change under running taps; a block that
+			// moves keeps the tenders that have it open running, but one
+			// that stops lets go of it first.)
 			for _, o := range stops {
-				if oc := o.change; oc.Prior != nil && oc.Prior.Spec != nil && usesResource(oc.Prior.Spec, c.Kind, c.Name) {
+				if oc := o.change; oc.Prior != nil && oc.Prior.Spec != nil && usesResource(oc.Prior.Spec, c.Kind, c.PriorName()) {
 					after(s, o)
 				}
 			}

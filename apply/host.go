@@ -27,6 +27,10 @@ type Host interface {
 	CreateBlock(ctx context.Context, b plan.Block) error // sparse file, 0600, source copied
 	ResizeBlock(ctx context.Context, name string, sizeBytes int64) error
 	DeleteBlock(ctx context.Context, name string) error
+	// MoveBlock renames the block from to to in place (the same file, its
+	// data kept), refusing when to exists. A from that is gone while to
+	// exists was moved already.
+	MoveBlock(ctx context.Context, from, to string) error
 
 	// StoreImage copies the image at src into the image store under its
 	// digest (0400) and returns the stored path.
@@ -49,4 +53,9 @@ type Host interface {
 	// RemoveUnikernel removes the unikernel's directory (spec, status,
 	// console log) once it is stopped.
 	RemoveUnikernel(ctx context.Context, name string) error
+	// MoveUnikernel renames the unikernel's directory (spec, status,
+	// console log) from from to to once it is stopped, refusing while a
+	// shim runs there or when to exists. A from that is gone while to
+	// exists was moved already.
+	MoveUnikernel(ctx context.Context, from, to string) error
 }

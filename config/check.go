@@ -19,6 +19,7 @@ func (l *loader) check() {
 	l.attachmentSizes()
 	l.checkMACs()
 	l.checkDependencies()
+	l.checkMoved()
 	for _, u := range l.unikernels {
 		l.checkImage(u)
 	}
@@ -38,6 +39,11 @@ func (l *loader) check() {
 		sort.Slice(pu.Nets, func(i, j int) bool { return pu.Nets[i].Device < pu.Nets[j].Device })
 		sort.Slice(pu.Blocks, func(i, j int) bool { return pu.Blocks[i].Device < pu.Blocks[j].Device })
 		d.Unikernels = append(d.Unikernels, pu)
+	}
+	for _, mv := range l.moved {
+		if mv.ok {
+			d.Moves = append(d.Moves, mv.Moved)
+		}
 	}
 	sort.Slice(d.Bridges, func(i, j int) bool { return d.Bridges[i].Name < d.Bridges[j].Name })
 	sort.Slice(d.Blocks, func(i, j int) bool { return d.Blocks[i].Name < d.Blocks[j].Name })

@@ -14,6 +14,7 @@ var fileSchema = &hcl.BodySchema{
 		{Type: "bridge", LabelNames: []string{"name"}},
 		{Type: "block", LabelNames: []string{"name"}},
 		{Type: "unikernel", LabelNames: []string{"name"}},
+		{Type: "moved"},
 	},
 }
 
@@ -25,6 +26,7 @@ type declarations struct {
 	bridges    []*hcl.Block
 	blocks     []*hcl.Block
 	unikernels []*hcl.Block
+	moved      []*hcl.Block
 }
 
 // collect adds the top-level blocks of f to l.decls, reporting duplicates
@@ -59,6 +61,8 @@ func (l *loader) collect(f *hcl.File) {
 			l.decls.blocks = append(l.decls.blocks, b)
 		case "unikernel":
 			l.decls.unikernels = append(l.decls.unikernels, b)
+		case "moved":
+			l.decls.moved = append(l.decls.moved, b)
 		}
 	}
 }

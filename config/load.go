@@ -72,6 +72,7 @@ type loader struct {
 	bridges    []bridgeDecl
 	blocks     []blockDecl
 	unikernels []*unikernelDecl
+	moved      []*movedDecl
 }
 
 func newLoader(dir string, opts Options) *loader {
@@ -128,6 +129,7 @@ func (l *loader) load() {
 	l.decodeBridges(ctx)
 	l.decodeBlocks(ctx)
 	l.decodeUnikernels(ctx)
+	l.decodeMoved()
 	l.check()
 }
 

@@ -14,10 +14,14 @@ const (
 	Update  Action = '~'
 	Replace Action = '±' // stop, then start with a new spec
 	Delete  Action = '-'
+	// Move renames a block or unikernel on the host (a moved block) and
+	// changes nothing else. Like Terraform's, it has no symbol: the plan
+	// text says "has moved to".
+	Move Action = '→'
 )
 
 // Name is how JSON and step lines name a: "create", "start", "update",
-// "replace", "delete".
+// "replace", "delete", "move".
 func (a Action) Name() string {
 	switch a {
 	case Create:
@@ -30,6 +34,8 @@ func (a Action) Name() string {
 		return "replace"
 	case Delete:
 		return "delete"
+	case Move:
+		return "move"
 	}
 	return "no-op"
 }
@@ -39,7 +45,7 @@ func (a Action) Symbol() string {
 	switch a {
 	case Replace:
 		return "-/+"
-	case NoOp:
+	case NoOp, Move:
 		return " "
 	}
 	return string(rune(a))

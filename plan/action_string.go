@@ -14,6 +14,7 @@ func _() {
 	_ = x[Update-126]
 	_ = x[Replace-177]
 	_ = x[Delete-45]
+	_ = x[Move-8594]
 }
 
 const (
@@ -23,6 +24,7 @@ const (
 	_Action_name_3 = "Start"
 	_Action_name_4 = "Update"
 	_Action_name_5 = "Replace"
+	_Action_name_6 = "Move"
 )
 
 func (i Action) String() string {
@@ -39,6 +41,8 @@ func (i Action) String() string {
 		return _Action_name_4
 	case i == 177:
 		return _Action_name_5
+	case i == 8594:
+		return _Action_name_6
 	default:
 		return "Action(" + strconv.FormatInt(int64(i), 10) + ")"
 	}

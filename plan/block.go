@@ -7,6 +7,8 @@ func (m *maker) blocks() {
 		declared[b.Name] = true
 		want := b.SizeMiB << 20
 		ob, ok := m.o.Blocks[b.Name]
+		from := m.movedFrom(KindBlock, b.Name)
+		n := len(m.p.Changes)
 		switch {
 		case !ok:
 			c := Change{Kind: KindBlock, Name: b.Name, Action: Create, Block: b, Reasons: []string{"declared, not in the data directory"},
@@ -26,6 +28,12 @@ func (m *maker) blocks() {
 			m.p.Changes = append(m.p.Changes, Change{Kind: KindBlock, Name: b.Name, Action: Update, Block: b, PriorSizeBytes: ob.SizeBytes,
 				Reasons: []string{"shrinking destroys the data beyond the new size (-allow-data-loss)"},
 				Fields:  []Field{{Name: "size", Before: mib(ob.SizeBytes), After: mib(want)}}})
+		}
+		if from != "" {
+			if len(m.p.Changes) == n {
+				m.p.Changes = append(m.p.Changes, Change{Kind: KindBlock, Name: b.Name, Action: Move, Block: b, PriorSizeBytes: ob.SizeBytes})
+			}
+			m.p.Changes[len(m.p.Changes)-1].MovedFrom = from
 		}
 	}
 	for _, name := range sortedKeys(m.o.Blocks) {

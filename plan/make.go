@@ -34,6 +34,7 @@ func Make(in Input) *Plan {
 	m := &maker{in: in, d: d, o: o, p: &Plan{Destroy: in.Destroy}}
 	m.p.ConfigFingerprint = ConfigFingerprint(d)
 	m.p.HostFingerprint = HostFingerprint(o)
+	m.moves()
 	if !in.Destroy {
 		m.checkHost()
 	}
@@ -55,8 +56,11 @@ func Make(in Input) *Plan {
 type maker struct {
 	in Input
 	d  *Desired
-	o  *Observed
+	o  *Observed // with the moves carried out (moves)
 	p  *Plan
+	// moved maps the address of each resource that moves on this host to
+	// its name there.
+	moved map[string]string
 }
 
 func (m *maker) problem(pos Pos, resource, format string, args ...any) {

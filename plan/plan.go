@@ -55,10 +55,23 @@ type Change struct {
 	// RestoreImage asks an update to store the unikernel's image again:
 	// the stored copy is missing or altered.
 	RestoreImage bool
+	// MovedFrom is the name the resource has on the host, which a moved
+	// block renames to Name before anything else of the change (Action
+	// Move: nothing else). Prior describes it under that name.
+	MovedFrom string
 }
 
 // Address is how plans and messages name a resource: "unikernel.web".
 func (c *Change) Address() string { return c.Kind + "." + c.Name }
+
+// PriorName is the name the resource has on the host before the change:
+// MovedFrom if it moves, else Name.
+func (c *Change) PriorName() string {
+	if c.MovedFrom != "" {
+		return c.MovedFrom
+	}
+	return c.Name
+}
 
 // Field is one field that changes: before and after as text.
 type Field struct {
@@ -97,10 +110,14 @@ func (p Problem) String() string {
 // Summary counts changes the way the last line of a plan says them.
 type Summary struct {
 	Add, Change, Replace, Destroy int
+	// Move counts the renames of moved blocks, alone (Action Move) or
+	// with an update or replacement, which count there as well.
+	Move int
 }
 
 // Summary counts p's changes: creates and starts are additions, updates
-// changes, replacements, deletions.
+// changes, replacements, deletions; every change with a rename is also a
+// move.
 func (p *Plan) Summary() Summary { return Summarize(p.Changes) }
 
 // Summarize counts changes as Summary does; apply counts with it the
@@ -117,6 +134,9 @@ func Summarize(changes []Change) Summary {
 			s.Replace++
 		case Delete:
 			s.Destroy++
+		}
+		if c.MovedFrom != "" {
+			s.Move++
 		}
 	}
 	return s

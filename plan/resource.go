@@ -26,6 +26,20 @@ type Desired struct {
 	Bridges    []Bridge    `json:"bridges"`
 	Blocks     []Block     `json:"blocks"`
 	Unikernels []Unikernel `json:"unikernels"`
+	// Moves are the configuration's moved blocks, in the order written:
+	// each From is no longer declared, each To is, and no name is the
+	// From of one move and the To of another.
+	Moves []Moved `json:"moves,omitempty"`
+}
+
+// Moved says that the block or unikernel once named From is now named To:
+// what the host holds under From is renamed, keeping its data, rather
+// than deleted and created again.
+type Moved struct {
+	Kind string `json:"kind"` // KindBlock or KindUnikernel
+	From string `json:"from"` // instance names: "data-0", "web-a"
+	To   string `json:"to"`
+	Pos  Pos    `json:"-"`
 }
 
 // Bridge is a host bridge the unikernels' taps are enslaved to.

@@ -45,7 +45,11 @@ func (m *maker) unikernels() {
 	for i := range m.d.Unikernels {
 		u := &m.d.Unikernels[i]
 		declared[u.Name] = true
-		if c, ok := m.unikernel(u, replace[u.Name]); ok {
+		c, ok := m.unikernel(u, replace[u.Name])
+		if from := m.movedFrom(KindUnikernel, u.Name); from != "" && c.Prior != nil {
+			c, ok = m.movedUnikernel(c, ok, c.Prior, from), true
+		}
+		if ok {
 			m.p.Changes = append(m.p.Changes, c)
 		}
 	}
@@ -82,6 +86,7 @@ func (m *maker) unikernel(u *Unikernel, replace bool) (c Change, ok bool) {
 		return c, true
 	}
 	c.Fields = specFields(&ou, spec)
+	m.renamedBlocksOnly(c.Fields, ou.Spec)
 	return m.applied(c, &ou, replace)
 }
 

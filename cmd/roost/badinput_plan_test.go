@@ -163,7 +163,7 @@ var badInputPlanCases = []badInputCase{
 	{name: "plan-file/change-address", prepare: edit("plan.changes.0.address", `"unikernel.u-a"`),
 		stderr: `roost: plan file $WORK/p: field "plan.changes[0].address" is "unikernel.u-a", not kind.name ("unikernel.u-b")`},
 	{name: "plan-file/change-action", prepare: edit("plan.changes.0.action", `"explode"`),
-		stderr: `roost: plan file $WORK/p: field "plan.changes[0].action" of unikernel.u-b is "explode", not one of create, start, update, replace, delete`},
+		stderr: `roost: plan file $WORK/p: field "plan.changes[0].action" of unikernel.u-b is "explode", not one of create, start, update, replace, delete, move`},
 	{name: "plan-file/change-twice", prepare: edit("plan.changes", `[{"address":"block.keep","kind":"block","name":"keep","action":"delete"},{"address":"block.keep","kind":"block","name":"keep","action":"delete"}]`),
 		stderr: `roost: plan file $WORK/p: field "plan.changes[1]": block.keep is changed twice`},
 	{name: "plan-file/problems", prepare: edit("plan.problems", `[{"resource":"host","message":"x"}]`),

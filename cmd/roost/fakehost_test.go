@@ -479,3 +479,42 @@ func sortedKeys[V any](m map[string]V) []string {
 	sort.Strings(keys)
 	return keys
 }
+
+func (f *fakeHost) MoveBlock(ctx context.Context, from, to string) error {
+	return f.op("move block "+from+" "+to, func(st *fakeState) error {
+		return moveEntry(st.Blocks, from, to, func(b *plan.ObservedBlock) error { b.Name = to; return nil })
+	})
+}
+
+func (f *fakeHost) MoveUnikernel(ctx context.Context, from, to string) error {
+	return f.op("move unikernel "+from+" "+to, func(st *fakeState) error {
+		return moveEntry(st.Unikernels, from, to, func(u *plan.ObservedUnikernel) error {
+			if u.ShimAlive {
+				return fmt.Errorf("move unikernel %s: %w", from, platform.ErrShimRunning)
+			}
+			u.Name = to
+			return nil
+		})
+	})
+}
+
+// moveEntry renames from to to in m as the platform renames files: an
+// existing to is refused, a from gone with to there was moved already.
+func moveEntry[V any](m map[string]V, from, to string, fix func(*V) error) error {
+	v, ok := m[from]
+	_, exists := m[to]
+	switch {
+	case !ok && exists:
+		return nil
+	case !ok:
+		return fmt.Errorf("move %s to %s: %s does not exist", from, to, from)
+	case exists:
+		return fmt.Errorf("move %s to %s: %s exists", from, to, to)
+	}
+	if err := fix(&v); err != nil {
+		return err
+	}
+	delete(m, from)
+	m[to] = v
+	return nil
+}

@@ -135,7 +135,7 @@ func (f *File) check() error {
 		case c.Address == "" || c.Address != c.Kind+"."+c.Name:
 			return fmt.Errorf("field \"plan.changes[%d].address\" is %q, not kind.name (%q)", i, c.Address, c.Kind+"."+c.Name)
 		case !knownAction[c.Action]:
-			return fmt.Errorf("field \"plan.changes[%d].action\" of %s is %q, not one of create, start, update, replace, delete", i, c.Address, c.Action)
+			return fmt.Errorf("field \"plan.changes[%d].action\" of %s is %q, not one of create, start, update, replace, delete, move", i, c.Address, c.Action)
 		case seen[c.Address]:
 			return fmt.Errorf("field \"plan.changes[%d]\": %s is changed twice", i, c.Address)
 		}
@@ -144,7 +144,7 @@ func (f *File) check() error {
 	return nil
 }
 
-var knownAction = map[string]bool{"create": true, "start": true, "update": true, "replace": true, "delete": true}
+var knownAction = map[string]bool{"create": true, "start": true, "update": true, "replace": true, "delete": true, "move": true}
 
 // fieldError says which field of a plan file the JSON decoder choked on.
 func fieldError(err error) string {

@@ -46,12 +46,18 @@ type Change struct {
 	Address string `json:"address"`
 	Kind    string `json:"kind"`
 	Name    string `json:"name"`
-	// Action is one of "create", "start", "update", "replace", "delete".
+	// Action is one of "create", "start", "update", "replace", "delete",
+	// "move".
 	Action string `json:"action"`
-	// Symbol is how the plan text marks the action: + > ~ -/+ -.
-	Symbol  string   `json:"symbol"`
-	Reasons []string `json:"reasons,omitempty"`
-	Fields  []Field  `json:"fields,omitempty"`
+	// Symbol is how the plan text marks the action: + > ~ -/+ -, and a
+	// space for "move".
+	Symbol string `json:"symbol"`
+	// MovedFrom is the address the resource has on the host, which a
+	// moved block renames to Address first: always with action "move",
+	// possibly with "update", "start" or "replace".
+	MovedFrom string   `json:"moved_from,omitempty"`
+	Reasons   []string `json:"reasons,omitempty"`
+	Fields    []Field  `json:"fields,omitempty"`
 }
 
 // Field is one changed field, before and after, as text.
@@ -89,11 +95,14 @@ type Summary struct {
 	Change  int `json:"change"`
 	Replace int `json:"replace"`
 	Destroy int `json:"destroy"`
+	// Move counts the changes with a moved_from (also counted above
+	// unless their action is "move"); absent when 0.
+	Move int `json:"move,omitempty"`
 }
 
 // FromSummary converts s to its JSON form.
 func FromSummary(s plan.Summary) Summary {
-	return Summary{Add: s.Add, Change: s.Change, Replace: s.Replace, Destroy: s.Destroy}
+	return Summary{Add: s.Add, Change: s.Change, Replace: s.Replace, Destroy: s.Destroy, Move: s.Move}
 }
 
 // FromPlan converts p to its JSON form.
@@ -112,6 +121,9 @@ func FromPlan(p *plan.Plan) *Plan {
 	}
 	for _, c := range p.Changes {
 		jc := Change{Address: c.Address(), Kind: c.Kind, Name: c.Name, Action: c.Action.Name(), Symbol: c.Action.Symbol(), Reasons: c.Reasons}
+		if c.MovedFrom != "" {
+			jc.MovedFrom = c.Kind + "." + c.MovedFrom
+		}
 		for _, f := range c.Fields {
 			jc.Fields = append(jc.Fields, Field{Name: f.Name, Before: f.Before, After: f.After, ForcesReplacement: f.ForcesReplacement})
 		}

@@ -101,6 +101,9 @@ func (v *applyHuman) Outcome(o Outcome) {
 	c := v.s.StdoutColors
 	a := o.Applied
 	summary := fmt.Sprintf("%d added, %d changed, %d replaced, %d destroyed", a.Add, a.Change, a.Replace, a.Destroy)
+	if a.Move > 0 {
+		summary += fmt.Sprintf(", %d moved", a.Move)
+	}
 	if o.OK {
 		fmt.Fprintf(v.s.Stdout, "\n%s%s complete!%s %s.\n", c.Green, v.verb, c.Reset, summary)
 		return

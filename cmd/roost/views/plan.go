@@ -37,6 +37,8 @@ func (c Colors) action(a string) string {
 		return c.Magenta
 	case "delete":
 		return c.Red
+	case "move":
+		return c.Cyan
 	}
 	return ""
 }
@@ -75,16 +77,29 @@ func WritePlan(w io.Writer, p *planjson.Plan, c Colors) {
 // SummaryLine is the plan's last line.
 func SummaryLine(p *planjson.Plan) string {
 	s := p.Summary
-	return fmt.Sprintf("Plan: %d to add, %d to change, %d to replace, %d to destroy.", s.Add, s.Change, s.Replace, s.Destroy)
+	line := fmt.Sprintf("Plan: %d to add, %d to change, %d to replace, %d to destroy", s.Add, s.Change, s.Replace, s.Destroy)
+	if s.Move > 0 {
+		// Only when there are moves, so that plans without stay as
+		// they were.
+		line += fmt.Sprintf(", %d to move", s.Move)
+	}
+	return line + "."
 }
 
 func writeChange(w io.Writer, ch planjson.Change, c Colors) {
 	col := c.action(ch.Action)
 	header := fmt.Sprintf("  # %s will be %s", ch.Address, doneVerbs[ch.Action])
+	if ch.Action == "move" {
+		// Terraform's words for a move that changes nothing else.
+		header = fmt.Sprintf("  # %s has moved to %s", ch.MovedFrom, ch.Address)
+	}
 	if len(ch.Reasons) > 0 {
 		header += ": " + strings.Join(ch.Reasons, "; ")
 	}
 	fmt.Fprintf(w, "%s%s%s\n", c.Bold, header, c.Reset)
+	if ch.MovedFrom != "" && ch.Action != "move" {
+		fmt.Fprintf(w, "%s  # (moved from %s)%s\n", c.Bold, ch.MovedFrom, c.Reset)
+	}
 	fmt.Fprintf(w, "%s%3s%s %s %q", col, ch.Symbol, c.Reset, ch.Kind, ch.Name)
 	if len(ch.Fields) == 0 {
 		fmt.Fprintln(w)
@@ -168,6 +183,7 @@ func lineRange(files map[string]*hcl.File, file string, line int) (hcl.Range, bo
 // created") and for finished steps ("created in 1.2s").
 var doneVerbs = map[string]string{
 	"create": "created", "start": "started", "update": "updated in place", "replace": "replaced", "delete": "destroyed",
+	"move": "moved",
 }
 
 // Done says what a finished step did: "created", "replaced", ...
