@@ -37,7 +37,8 @@ one thing on a roost host that cannot be rebuilt from git.
       holes; it is written under a temporary name and linked into place
       when complete, and an existing FILE is refused, never overwritten.
       -gzip compresses the output. The block must not be attached to a
-      running unikernel.
+      running unikernel (remove it from the configuration and run roost
+      apply -target unikernel.NAME to stop it alone).
 
   roost block import NAME FILE|- [-allow-data-loss]
       Replace the contents of the block NAME, which apply created, with
@@ -182,8 +183,8 @@ func (s *session) checkDetached(ctx context.Context, verb, name string) error {
 	}
 	for _, a := range att[name] {
 		if a.Running {
-			return fmt.Errorf("cannot %s block %q: unikernel %q runs with it attached (device %q). Stop it first: 'roost destroy -target unikernel.%s' stops it until the next apply, or remove it (or its block) from the configuration and run 'roost apply'",
-				verb, name, a.Unikernel, a.Device, a.Unikernel)
+			return fmt.Errorf("cannot %s block %q: unikernel %q runs with it attached (device %q). Stop it first: remove unikernel %q from the configuration and run 'roost apply -target unikernel.%s' (which stops it and nothing else), or stop everything with 'roost destroy'",
+				verb, name, a.Unikernel, a.Device, a.Unikernel, a.Unikernel)
 		}
 	}
 	return nil
