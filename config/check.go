@@ -1,12 +1,15 @@
 package config
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"sort"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/roostd/roost/internal/compress"
 	"github.com/roostd/roost/internal/regfile"
 	"github.com/roostd/roost/plan"
 )
@@ -266,15 +269,47 @@ func isGroup(blocks []*hcl.Block, name string) bool {
 }
 
 // checkSource checks a block's initial contents: a regular file no larger
-// than the block.
+// than the block, or a gzip or zlib stream (detected by content) that
+// decompresses to no more than the block (issue 11).
 func (l *loader) checkSource(a *hcl.Attribute, b plan.Block) {
 	fi, err := os.Stat(b.Source)
 	switch {
 	case err != nil:
 		l.invalid(a, "Unreadable block source", "The source of block %q cannot be read: %s.", b.Name, pathErrText(err))
+		return
 	case !fi.Mode().IsRegular():
 		l.invalid(a, "Invalid block source", "The source of block %q, %s, is not a regular file (%s).", b.Name, shownPath(a.Expr.Range().Filename, b.Source), regfile.Kind(fi.Mode()))
-	case b.SizeMiB > 0 && fi.Size() > b.SizeMiB<<20:
-		l.invalid(a, "Block source larger than the block", "The source of block %q is %d bytes; the block holds %d MiB (%d bytes).", b.Name, fi.Size(), b.SizeMiB, b.SizeMiB<<20)
+		return
+	}
+	f, _, err := regfile.Open(b.Source, -1)
+	if err != nil {
+		l.invalid(a, "Unreadable block source", "The source of block %q cannot be read: %s.", b.Name, pathErrText(err))
+		return
+	}
+	defer f.Close()
+	var head [2]byte
+	n, _ := f.ReadAt(head[:], 0)
+	format := compress.Detect(head[:n])
+	if format == compress.None {
+		if b.SizeMiB > 0 && fi.Size() > b.SizeMiB<<20 {
+			l.invalid(a, "Block source larger than the block", "The source of block %q is %d bytes; the block holds %d MiB (%d bytes).", b.Name, fi.Size(), b.SizeMiB, b.SizeMiB<<20)
+		}
+		return
+	}
+	if b.SizeMiB <= 0 {
+		return // the size has its own diagnostic
+	}
+	// Read through to the end: only the whole stream says whether it is
+	// intact and how large it expands.
+	z, err := compress.NewReader(io.NewSectionReader(f, 0, fi.Size()), b.SizeMiB<<20)
+	if err == nil {
+		defer z.Close()
+		_, err = io.Copy(io.Discard, z)
+	}
+	switch {
+	case errors.Is(err, compress.ErrTooLarge):
+		l.invalid(a, "Block source larger than the block", "The source of block %q is %s compressed and expands to more than the block's %d MiB (%d bytes).", b.Name, format, b.SizeMiB, b.SizeMiB<<20)
+	case err != nil:
+		l.invalid(a, "Corrupt block source", "The source of block %q, %s, starts as a %s stream but does not decompress: %s.", b.Name, shownPath(a.Expr.Range().Filename, b.Source), format, pathErrText(err))
 	}
 }

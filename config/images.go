@@ -192,6 +192,8 @@ func imageErrText(err error, path, shown string) string {
 		switch {
 		case pe.Op == "parse":
 			return fmt.Sprintf("%s is not a Solo5 image: %s", p, pe.Err)
+		case pe.Op == "decompress":
+			return fmt.Sprintf("%s does not decompress: %s", p, pe.Err)
 		case errors.Is(pe.Err, regfile.ErrNotRegular), errors.Is(pe.Err, regfile.ErrTooLarge):
 			return fmt.Sprintf("%s is %s", p, pe.Err)
 		}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/roostd/roost/internal/compress"
 	"github.com/roostd/roost/internal/fault"
 	"github.com/roostd/roost/plan"
 )
@@ -102,7 +103,9 @@ func existingFile(path string) (bool, error) {
 }
 
 // copySparse copies the file src to the start of dst, which must be empty,
-// skipping blocks of zeros so that they stay holes.
+// skipping blocks of zeros so that they stay holes. A src compressed with
+// gzip or zlib is copied decompressed; it must expand to at most max
+// bytes, as a plain one must be at most max bytes long.
 func copySparse(ctx context.Context, dst *os.File, src string, max int64) error {
 	f, err := os.Open(src)
 	if err != nil {
@@ -116,34 +119,54 @@ func copySparse(ctx context.Context, dst *os.File, src string, max int64) error 
 	if !fi.Mode().IsRegular() {
 		return fmt.Errorf("source %s is not a regular file", src)
 	}
-	if fi.Size() > max {
+	z, err := compress.NewReader(f, max)
+	if err != nil {
+		return fmt.Errorf("source %s: %w", src, err)
+	}
+	defer z.Close()
+	if z.Format == compress.None && fi.Size() > max {
 		return fmt.Errorf("source %s has %d bytes, more than the block's %d", src, fi.Size(), max)
 	}
+	if _, err := WriteSparse(ctx, dst, z, nil); err != nil {
+		if errors.Is(err, compress.ErrTooLarge) {
+			return fmt.Errorf("source %s: %w, the block's size", src, err)
+		}
+		return fmt.Errorf("read source %s: %w", src, err)
+	}
+	return nil
+}
+
+// WriteSparse copies r to the start of dst, which must be empty, writing
+// only the 64 KiB chunks that hold data so that runs of zeros stay holes,
+// and returns the bytes read. progress, if not nil, is called with the
+// count after each MiB. dst's size is where its last data ends: the
+// caller truncates it to the size it wants.
+func WriteSparse(ctx context.Context, dst *os.File, r io.Reader, progress func(int64)) (int64, error) {
 	buf := make([]byte, 1<<20)
 	zero := make([]byte, 64<<10)
 	var off int64
 	for {
 		if err := ctx.Err(); err != nil {
-			return err
+			return off, err
 		}
-		n, err := io.ReadFull(f, buf)
+		n, err := io.ReadFull(r, buf)
 		for i := 0; i < n; i += len(zero) {
 			chunk := buf[i:min(i+len(zero), n)]
 			if !bytes.Equal(chunk, zero[:len(chunk)]) {
 				if _, err := dst.WriteAt(chunk, off+int64(i)); err != nil {
-					return err
+					return off, err
 				}
 			}
 		}
 		off += int64(n)
-		if off > max {
-			return fmt.Errorf("source %s grew beyond the block's %d bytes", src, max)
+		if progress != nil {
+			progress(off)
 		}
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			return nil
+			return off, nil
 		}
 		if err != nil {
-			return fmt.Errorf("read source: %w", err)
+			return off, err
 		}
 	}
 }

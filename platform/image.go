@@ -11,7 +11,9 @@ import (
 	"os"
 	"regexp"
 
+	"github.com/roostd/roost/internal/compress"
 	"github.com/roostd/roost/internal/fault"
+	"github.com/roostd/roost/platform/solo5"
 )
 
 // ErrImageChanged means an image's contents no longer have the SHA-256
@@ -23,6 +25,11 @@ var ErrImageChanged = errors.New("image changed since it was read")
 // to a temporary file that is hashed as it is written, synced and renamed
 // into place; if its SHA-256 is not sha256, nothing is stored and the
 // error wraps ErrImageChanged. An image already stored is kept.
+//
+// A src compressed with gzip or zlib is stored decompressed, and sha256
+// is that of the decompressed bytes (what solo5.ReadImage reports); a
+// stream that is corrupt or expands beyond solo5.MaxImageSize stores
+// nothing (see issue 11).
 func (h *Host) StoreImage(ctx context.Context, src, sha256 string) (string, error) {
 	path, err := h.storeImage(ctx, src, sha256)
 	if err != nil {
@@ -63,8 +70,13 @@ func (h *Host) storeImage(ctx context.Context, src, digest string) (string, erro
 		os.Remove(tmp.Name())
 	}()
 	fault.Point("platform.image.tmp")
+	z, err := compress.NewReader(ctxReader{ctx, in}, solo5.MaxImageSize)
+	if err != nil {
+		return "", err
+	}
+	defer z.Close()
 	sum := sha256.New()
-	if _, err := io.Copy(io.MultiWriter(tmp, sum), ctxReader{ctx, in}); err != nil {
+	if _, err := io.Copy(io.MultiWriter(tmp, sum), z); err != nil {
 		return "", err
 	}
 	if got := hex.EncodeToString(sum.Sum(nil)); got != digest {

@@ -256,22 +256,43 @@ func (f *fakeHost) DeleteTap(ctx context.Context, name string) error {
 func (f *fakeHost) CreateBlock(ctx context.Context, b plan.Block) error {
 	return f.op(fmt.Sprintf("create block %s %d MiB", b.Name, b.SizeMiB), func(st *fakeState) error {
 		st.Blocks[b.Name] = plan.ObservedBlock{Name: b.Name, SizeBytes: b.SizeMiB << 20}
-		return nil
+		return f.blockFile(b.Name, b.SizeMiB<<20)
 	})
 }
 
 func (f *fakeHost) ResizeBlock(ctx context.Context, name string, size int64) error {
 	return f.op(fmt.Sprintf("resize block %s %d MiB", name, size>>20), func(st *fakeState) error {
 		st.Blocks[name] = plan.ObservedBlock{Name: name, SizeBytes: size}
-		return nil
+		return f.blockFile(name, size)
 	})
 }
 
 func (f *fakeHost) DeleteBlock(ctx context.Context, name string) error {
 	return f.op("delete block "+name, func(st *fakeState) error {
 		delete(st.Blocks, name)
+		if err := os.Remove(f.dbdir.Block(name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
 		return nil
 	})
+}
+
+// blockFile makes the block name a sparse file of size bytes in the data
+// directory, as the platform does, for the block commands, which read
+// and write the files themselves.
+func (f *fakeHost) blockFile(name string, size int64) error {
+	if err := f.dbdir.Init(); err != nil {
+		return err
+	}
+	bf, err := os.OpenFile(f.dbdir.Block(name), os.O_WRONLY|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	if err := bf.Truncate(size); err != nil {
+		bf.Close()
+		return err
+	}
+	return bf.Close()
 }
 
 // StoreImage is not recorded, as in apply's fake: every start stores its

@@ -12,7 +12,9 @@ import (
 const inspectHelp = `
 Show what a Solo5 unikernel image declares: its target (hvt, spt, ...), ABI
 version, machine, manifest devices and SHA-256, the facts solo5-elftool's
-query-abi and query-manifest print. Exit status 1 if IMAGE is not a valid
+query-abi and query-manifest print. An image compressed with gzip or zlib
+is read decompressed (its size and SHA-256 are the decompressed image's,
+as the image store keeps it) and the compression is shown. Exit status 1 if IMAGE is not a valid
 Solo5 image.`
 
 func runInspect(ctx context.Context, g *globals, args []string) error {
@@ -31,14 +33,16 @@ func runInspect(ctx context.Context, g *globals, args []string) error {
 		return err
 	}
 	out := views.Inspect{
-		FormatVersion: planjson.FormatVersion,
-		Path:          img.Path,
-		Size:          img.Size,
-		SHA256:        img.SHA256,
-		Machine:       img.Machine.String(),
-		Target:        img.Target.String(),
-		ABIVersion:    img.ABIVersion,
-		Devices:       []views.InspectDevice{},
+		FormatVersion:  planjson.FormatVersion,
+		Path:           img.Path,
+		Size:           img.Size,
+		SHA256:         img.SHA256,
+		Compression:    string(img.Compression),
+		CompressedSize: img.CompressedSize,
+		Machine:        img.Machine.String(),
+		Target:         img.Target.String(),
+		ABIVersion:     img.ABIVersion,
+		Devices:        []views.InspectDevice{},
 	}
 	for _, d := range img.Devices {
 		out.Devices = append(out.Devices, views.InspectDevice{Name: d.Name, Type: d.Type.String()})

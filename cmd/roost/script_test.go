@@ -51,6 +51,8 @@ func TestScript(t *testing.T) {
 			"planredigest": cmdPlanRedigest,
 			"procgone":     cmdProcGone,
 			"mknested":     cmdMknested,
+			"compress":     cmdCompress,
+			"mksparse":     cmdMksparse,
 		},
 	})
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/roostd/roost/internal/compress"
 	"github.com/roostd/roost/internal/regfile"
 )
 
@@ -119,10 +120,16 @@ type Notes struct {
 type Image struct {
 	Notes
 	Path string
+	// Size is the size of the image, decompressed.
 	Size int64
-	// SHA256 is the hex SHA-256 of the whole file: the image's identity
-	// in the image store and in plans.
+	// SHA256 is the hex SHA-256 of the whole image, decompressed: the
+	// image's identity in the image store and in plans.
 	SHA256 string
+	// Compression is how the file is compressed (compress.Gzip or
+	// compress.Zlib), or compress.None; CompressedSize is then the
+	// file's size.
+	Compression    compress.Format
+	CompressedSize int64
 }
 
 // Sentinel errors; ReadImage and ParseNotes wrap them in an *os.PathError
@@ -177,18 +184,31 @@ const maxPhnum = 4096
 // than one to hash and copy into the data directory.
 const MaxImageSize = 1 << 30
 
+// MaxCompressedPrefix is how much of a compressed image ReadImage keeps
+// in memory to find its notes in: Solo5 puts them in the first pages.
+const MaxCompressedPrefix = 16 << 20
+
 // ReadImage reads the Solo5 notes and the SHA-256 of the image at path.
 // The file is opened without blocking and must be a regular file of at
 // most MaxImageSize bytes: anything else is an *os.PathError with Op
 // "open" wrapping regfile.ErrNotRegular or regfile.ErrTooLarge. A file
 // that is not a valid Solo5 image yields an *os.PathError with Op "parse"
 // wrapping one of the sentinel errors above.
+//
+// A file compressed with gzip or zlib (detected by its content) is read
+// decompressed: it too may expand to at most MaxImageSize bytes, and a
+// damaged stream is an *os.PathError with Op "decompress" wrapping
+// compress.ErrCorrupt or compress.ErrTooLarge.
 func ReadImage(path string) (*Image, error) {
 	f, fi, err := regfile.Open(path, MaxImageSize)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
+	var head [2]byte
+	if n, _ := f.ReadAt(head[:], 0); compress.Detect(head[:n]) != compress.None {
+		return readCompressed(path, f, fi.Size())
+	}
 	notes, err := parseNotes(f, fi.Size())
 	if err != nil {
 		return nil, &os.PathError{Op: "parse", Path: path, Err: err}
@@ -198,6 +218,53 @@ func ReadImage(path string) (*Image, error) {
 		return nil, fmt.Errorf("hash image %s: %w", path, err)
 	}
 	return &Image{Notes: *notes, Path: path, Size: fi.Size(), SHA256: hex.EncodeToString(h.Sum(nil))}, nil
+}
+
+// readCompressed reads the compressed image in f: it hashes the whole
+// decompressed stream, keeping its first MaxCompressedPrefix bytes to
+// parse the notes in.
+func readCompressed(path string, f *os.File, size int64) (*Image, error) {
+	z, err := compress.NewReader(io.NewSectionReader(f, 0, size), MaxImageSize)
+	if err != nil {
+		return nil, &os.PathError{Op: "decompress", Path: path, Err: err}
+	}
+	defer z.Close()
+	h := sha256.New()
+	prefix := &prefixWriter{max: MaxCompressedPrefix}
+	n, err := io.Copy(io.MultiWriter(h, prefix), z)
+	if err != nil {
+		return nil, &os.PathError{Op: "decompress", Path: path, Err: err}
+	}
+	notes, err := parseNotes(prefix, n)
+	if err != nil {
+		return nil, &os.PathError{Op: "parse", Path: path, Err: err}
+	}
+	return &Image{Notes: *notes, Path: path, Size: n, SHA256: hex.EncodeToString(h.Sum(nil)),
+		Compression: z.Format, CompressedSize: size}, nil
+}
+
+// prefixWriter keeps the first max bytes written to it, and reads them
+// back at offsets.
+type prefixWriter struct {
+	buf []byte
+	max int
+}
+
+func (p *prefixWriter) Write(b []byte) (int, error) {
+	if room := p.max - len(p.buf); room > 0 {
+		p.buf = append(p.buf, b[:min(room, len(b))]...)
+	}
+	return len(b), nil
+}
+
+func (p *prefixWriter) ReadAt(b []byte, off int64) (int, error) {
+	if off < 0 || off+int64(len(b)) > int64(len(p.buf)) {
+		if off+int64(len(b)) > int64(p.max) {
+			return 0, fmt.Errorf("%w: notes beyond the first %d MiB of a compressed image", ErrMalformed, p.max>>20)
+		}
+		return 0, io.ErrUnexpectedEOF
+	}
+	return copy(b, p.buf[off:]), nil
 }
 
 // ParseNotes reads the Solo5 notes of the image held in r, which is size

@@ -11,9 +11,16 @@ import (
 type Inspect struct {
 	FormatVersion string `json:"format_version"`
 	Path          string `json:"path"`
-	Size          int64  `json:"size"`
-	SHA256        string `json:"sha256"`
-	Machine       string `json:"machine"` // GOARCH spelling: amd64, arm64, ppc64le
+	// Size and SHA256 are those of the image decompressed, when the
+	// file is compressed: what the image store keeps and plans compare.
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256"`
+	// Compression is "gzip" or "zlib" when the file is compressed
+	// (detected by content), and absent otherwise; CompressedSize is
+	// then the file's size.
+	Compression    string `json:"compression,omitempty"`
+	CompressedSize int64  `json:"compressed_size,omitempty"`
+	Machine        string `json:"machine"` // GOARCH spelling: amd64, arm64, ppc64le
 	// Target and ABIVersion are what solo5-elftool query-abi prints.
 	Target     string `json:"target"`
 	ABIVersion uint32 `json:"abi_version"`
@@ -36,6 +43,9 @@ func WriteInspect(w io.Writer, img *Inspect) error {
 	fmt.Fprintf(tw, "abi version\t%d\n", img.ABIVersion)
 	fmt.Fprintf(tw, "machine\t%s\n", img.Machine)
 	fmt.Fprintf(tw, "size\t%d bytes\n", img.Size)
+	if img.Compression != "" {
+		fmt.Fprintf(tw, "compressed\t%s (%d bytes)\n", img.Compression, img.CompressedSize)
+	}
 	fmt.Fprintf(tw, "sha256\t%s\n", img.SHA256)
 	if len(img.Devices) == 0 {
 		fmt.Fprintf(tw, "devices\t(none)\n")
