@@ -57,6 +57,8 @@ type maker struct {
 	d  *Desired
 	o  *Observed
 	p  *Plan
+	// uidsReported: the UIDProblems are reported once, not per unikernel.
+	uidsReported bool
 }
 
 func (m *maker) problem(pos Pos, resource, format string, args ...any) {

@@ -98,7 +98,59 @@ func (h *Host) writeSpec(spec *plan.Spec) error {
 	if err := datadir.RejectSymlink(dir); err != nil {
 		return err
 	}
-	return h.dbdir.WriteJSON(h.dbdir.Spec(spec.Name), h.specFile(spec))
+	f := h.specFile(spec)
+	u, err := h.tenderUser(spec)
+	if err != nil {
+		return err
+	}
+	f.UID, f.GID, f.Groups = u.UID, u.GID, u.Groups
+	if err := h.ownBlocks(f); err != nil {
+		return err
+	}
+	return h.dbdir.WriteJSON(h.dbdir.Spec(spec.Name), f)
+}
+
+// checkBlockFile refuses to give away anything but a regular file of one
+// link: a name planted beside the block must not pass on another file.
+func checkBlockFile(f *os.File) error {
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if _, nlink, ok := ownerLinks(fi); !fi.Mode().IsRegular() || (ok && nlink != 1) {
+		return fmt.Errorf("%s is not a regular file of one link", f.Name())
+	}
+	return nil
+}
+
+// ownBlocks gives f's blocks to its tender's user, mode 0600, so that no
+// other unikernel's tender can open them by path (issue 13); the shim
+// refuses a block its tender does not own.
+func (h *Host) ownBlocks(f *datadir.Spec) error {
+	uid, gid := f.UID, f.GID
+	if uid == 0 {
+		uid, gid = os.Geteuid(), os.Getegid()
+	}
+	for _, b := range f.Blocks {
+		bf, err := h.dbdir.Open(b.Path, os.O_RDONLY, 0)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // the shim says so when it starts
+		}
+		if err == nil {
+			err = checkBlockFile(bf)
+		}
+		if err == nil {
+			err = bf.Chown(uid, gid)
+			if err == nil {
+				err = bf.Chmod(0o600)
+			}
+			bf.Close()
+		}
+		if err != nil {
+			return fmt.Errorf("give block %s to uid %d: %w", b.Block, uid, err)
+		}
+	}
+	return nil
 }
 
 // UpdateUnikernel writes spec.json of spec.Name and, if its shim runs,
