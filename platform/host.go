@@ -61,7 +61,7 @@ type Host struct {
 	log         *slog.Logger
 	os          osHost
 
-	usersMu sync.Mutex // held while a tender's uid is chosen and recorded
+	usersMu sync.Mutex // held from choosing a tender's uid to writing its spec.json
 	uids    [2]int     // Options.UIDs
 	etc     string     // where passwd and group are: /etc
 }

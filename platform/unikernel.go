@@ -99,6 +99,8 @@ func (h *Host) writeSpec(spec *plan.Spec) error {
 		return err
 	}
 	f := h.specFile(spec)
+	h.usersMu.Lock()
+	defer h.usersMu.Unlock()
 	u, err := h.tenderUser(spec)
 	if err != nil {
 		return err

@@ -49,14 +49,12 @@ func (h *Host) inRange(id int) bool {
 
 // tenderUser returns the user spec's tender runs as: root when the spec
 // says so or the platform cannot do otherwise; else the uid its spec.json
-// has, or a new one. The caller writes it to spec.json before it calls
-// again (usersMu keeps two allocations apart).
+// has, or a new one. The caller holds usersMu until it has written the
+// user to spec.json, so that no other allocation misses it.
 func (h *Host) tenderUser(spec *plan.Spec) (tenderUser, error) {
 	if !tenderUsers || spec.RunAsRoot {
 		return tenderUser{}, nil
 	}
-	h.usersMu.Lock()
-	defer h.usersMu.Unlock()
 	var old datadir.Spec
 	uid := 0
 	if err := h.dbdir.ReadJSON(h.dbdir.Spec(spec.Name), &old); err == nil && old.UID != 0 && h.inRange(old.UID) {

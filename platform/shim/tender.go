@@ -215,6 +215,9 @@ func unprivileged(cmd *exec.Cmd, spec *datadir.Spec, dev *devices) error {
 	if err := dropTenderPrivileges(); err != nil {
 		return err
 	}
+	if err := cloexecAll(); err != nil {
+		return err
+	}
 	groups := make([]uint32, len(spec.Groups))
 	for i, g := range spec.Groups {
 		groups[i] = uint32(g)
