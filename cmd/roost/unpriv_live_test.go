@@ -4,6 +4,8 @@ package main
 
 import (
 	"bufio"
+	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +14,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/roostd/roost/cmd/roost/views"
 	"github.com/roostd/roost/internal/solo5test"
 	"github.com/roostd/roost/platform/datadir"
 	"github.com/roostd/roost/platform/solo5"
@@ -133,6 +136,16 @@ func TestLiveUnprivileged(t *testing.T) {
 	if ua == ub {
 		t.Fatalf("a and b share uid %d", ua)
 	}
+	if out := h.must("status", "a").stdout; !strings.Contains(out, fmt.Sprintf("uid %d, unprivileged", ua)) {
+		t.Errorf("roost status a does not show uid %d unprivileged:\n%s", ua, out)
+	}
+	var js views.Status
+	if err := json.Unmarshal([]byte(h.must("status", "-json", "a").stdout), &js); err != nil {
+		t.Fatal(err)
+	}
+	if u := js.Unikernels[0]; u.TenderUser != views.TenderUnprivileged || u.TenderUID != ua {
+		t.Errorf("roost status -json a: tender_user %q tender_uid %d, want unprivileged %d", u.TenderUser, u.TenderUID, ua)
+	}
 
 	// phase: each block is its tender's, 0600; another tender cannot
 	// open it by path (nor reach the data directory at all)
@@ -223,6 +236,9 @@ unikernel "r" {
 	st := h.waitStatus("r", "running", func(s datadir.Status) bool { return s.State == datadir.StateRunning && s.TenderPID > 0 })
 	if uid := strings.Fields(procStatus(t, st.TenderPID)["Uid"])[0]; uid != "0" {
 		t.Errorf("tender of unprivileged = false runs as uid %s, want 0", uid)
+	}
+	if out := h.must("status", "r").stdout; !strings.Contains(out, "root, every capability") {
+		t.Errorf("roost status r does not say root:\n%s", out)
 	}
 	if spec := h.spec("r"); spec.UID != 0 {
 		t.Errorf("spec.json uid %d, want none", spec.UID)
