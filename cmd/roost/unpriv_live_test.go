@@ -205,6 +205,11 @@ func TestLiveUnprivileged(t *testing.T) {
 	if _, err := os.Stat(h.dbdir.Unikernel("b")); !os.IsNotExist(err) {
 		t.Fatalf("b's directory after destroy: %v", err)
 	}
+	// Its block is kept, and roost's again: the uid is free.
+	var bst syscall.Stat_t
+	if err := syscall.Stat(h.dbdir.Block("db"), &bst); err != nil || bst.Uid != 0 {
+		t.Errorf("b's retained block: uid %d (%v), want roost's 0", bst.Uid, err)
+	}
 	h.write("main.hcl", unprivConfig(strings.ReplaceAll(unprivB, `"b"`, `"c"`)))
 	h.must("apply", "-auto-approve")
 	if got := h.tenderUID("c"); got != ub {
