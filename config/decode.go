@@ -8,11 +8,12 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/roostd/roost/plan"
+	"github.com/zclconf/go-cty/cty"
 )
 
 var (
 	settingsSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
-		{Name: "dbdir"}, {Name: "tenders"},
+		{Name: "dbdir"}, {Name: "tenders"}, {Name: "unikernel_uids"},
 	}}
 	bridgeSchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{
 		{Name: "addresses"}, {Name: "mtu"},
@@ -24,6 +25,7 @@ var (
 		Attributes: []hcl.AttributeSchema{
 			{Name: "image", Required: true}, {Name: "memory"}, {Name: "cpus"}, {Name: "argv"},
 			{Name: "stop_timeout"}, {Name: "depends_on"}, {Name: "count"}, {Name: "for_each"},
+			{Name: "unprivileged"},
 		},
 		Blocks: []hcl.BlockHeaderSchema{
 			{Type: "net", LabelNames: []string{"device"}},
@@ -103,6 +105,17 @@ func (l *loader) decodeSettings(ctx *hcl.EvalContext) {
 		if dirs, ok := l.strings(a, ctx); ok {
 			for _, d := range dirs {
 				l.cfg.Settings.Tenders = append(l.cfg.Settings.Tenders, l.resolve(a.Expr.Range().Filename, d))
+			}
+		}
+	}
+	if a, ok := content.Attributes["unikernel_uids"]; ok {
+		// The tenders' users (issue 13): never 0, and below 2^31 so that
+		// no uid is read as negative.
+		if r, ok := l.integers(a, ctx, 1, 1<<31-2, "uid"); ok {
+			if len(r) != 2 || r[0] > r[1] {
+				l.invalid(a, "Invalid uid range", "unikernel_uids is [FIRST, LAST], the first and last uid roost gives tenders, with FIRST <= LAST.")
+			} else {
+				l.cfg.Settings.UIDs = [2]int{r[0], r[1]}
 			}
 		}
 	}
@@ -251,6 +264,11 @@ func (l *loader) decodeUnikernel(b *hcl.Block, content *hcl.BodyContent, inst in
 	if a, ok := attrs["stop_timeout"]; ok {
 		if d, ok := l.duration(a, ctx, false); ok {
 			u.StopTimeout = plan.Duration(d)
+		}
+	}
+	if a, ok := attrs["unprivileged"]; ok {
+		if v, ok := l.value(a, ctx, cty.Bool); ok {
+			u.RunAsRoot = v.False()
 		}
 	}
 	if a, ok := attrs["depends_on"]; ok {

@@ -47,7 +47,10 @@ type Config struct {
 type Settings struct {
 	DBDir   string   // "" if not set
 	Tenders []string // absolute directories
-	Pos     plan.Pos
+	// UIDs is unikernel_uids, the first and last uid (and gid) roost
+	// gives tenders; zero when not set (platform's default range).
+	UIDs [2]int
+	Pos  plan.Pos
 }
 
 // Load reads every *.hcl file in dir as one configuration. It returns the

@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 )
@@ -37,6 +38,7 @@ func (m *maker) checkHost() {
 				}
 			}
 		}
+		m.checkTenderUser(u, addr)
 		for _, c := range u.CPUs {
 			if !cpus[c] {
 				m.problem(u.Pos, addr, "cpu %d does not exist on this host (online: %s)", c, cpuList(m.o.Host.CPUs))
@@ -60,6 +62,69 @@ func (m *maker) checkHost() {
 	if grow > 0 && grow > m.o.Host.DiskFreeBytes {
 		m.problem(Pos{}, "host", "the blocks need %s more on the data directory's file system, which has %s free", MiBText(grow, 2), MiBText(m.o.Host.DiskFreeBytes, 2))
 	}
+}
+
+// checkTenderUser reports what keeps u's tender from running under a uid
+// of its own with no capabilities (issue 13): solo5-hvt opens /dev/kvm
+// itself, through the one supplementary group it keeps, and both tenders
+// attach their taps through /dev/net/tun.
+func (m *maker) checkTenderUser(u Unikernel, addr string) {
+	h := m.o.Host
+	if !h.TenderUsers || u.RunAsRoot {
+		return
+	}
+	const orRoot = "; or set unprivileged = false in the unikernel to run its tender as root with every capability"
+	if u.Image.Target == "hvt" {
+		if p := kvmProblem(h.KVM); p != "" {
+			m.problem(u.Pos, addr, "%s: an unprivileged hvt tender opens it through its group; give it a group of its own with mode 0660, as the udev rule KERNEL==\"kvm\", GROUP=\"kvm\", MODE=\"0660\" does (in /etc/udev/rules.d/65-kvm.rules, then udevadm trigger)%s", p, orRoot)
+		}
+	}
+	if len(u.Nets) > 0 {
+		if p := tunProblem(h.Tun); p != "" {
+			m.problem(u.Pos, addr, "%s: an unprivileged tender attaches its tap through it; open it to everyone (the kernel lets only a tap's owner attach), with chmod 0666 /dev/net/tun or the udev rule KERNEL==\"tun\", MODE=\"0666\"%s", p, orRoot)
+		}
+	}
+	if !m.uidsReported {
+		m.uidsReported = true
+		for _, p := range h.UIDProblems {
+			m.problem(Pos{}, "host", "unikernel_uids: %s; choose a range that no user or group of the host uses", p)
+		}
+	}
+}
+
+// kvmProblem says why d, /dev/kvm, is not open to a tender's group.
+func kvmProblem(d *DeviceNode) string {
+	switch {
+	case d == nil:
+		return "/dev/kvm was not looked at"
+	case d.Err != "":
+		return d.Err
+	case d.Mode&0o006 == 0o006:
+		return ""
+	case d.GID == 0 || d.Mode&0o060 != 0o060:
+		return fmt.Sprintf("%s is mode %#o, group %s", d.Path, d.Mode, groupText(d))
+	}
+	return ""
+}
+
+// tunProblem says why d, /dev/net/tun, is not open to every user.
+func tunProblem(d *DeviceNode) string {
+	switch {
+	case d == nil:
+		return "/dev/net/tun was not looked at"
+	case d.Err != "":
+		return d.Err
+	case d.Mode&0o006 != 0o006:
+		return fmt.Sprintf("%s is mode %#o", d.Path, d.Mode)
+	}
+	return ""
+}
+
+func groupText(d *DeviceNode) string {
+	if d.Group != "" {
+		return d.Group
+	}
+	return strconv.Itoa(d.GID)
 }
 
 func cpuList(cpus []int) string {

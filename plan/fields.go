@@ -15,19 +15,33 @@ type specField struct {
 	name   string
 	text   func(*Spec) string
 	forces bool // the tender sees it: a change replaces the unikernel
+	// quiet is a default a created unikernel does not list.
+	quiet string
 }
 
 var specFieldList = []specField{
-	{"image", imageText, true},
-	{"tender", tenderText, true},
-	{"memory", func(s *Spec) string { return strconv.Itoa(s.MemoryMiB) + " MiB" }, true},
-	{"cpus", func(s *Spec) string { return intsText(s.CPUs) }, true},
-	{"argv", func(s *Spec) string { return quoteList(s.Argv) }, true},
-	{"nets", func(s *Spec) string { return netsText(s.Nets) }, true},
-	{"blocks", func(s *Spec) string { return blocksText(s.Blocks) }, true},
-	{"restart", func(s *Spec) string { return restartText(s.Restart) }, false},
-	{"stop_timeout", func(s *Spec) string { return s.StopTimeout.String() }, false},
-	{"depends_on", func(s *Spec) string { return quoteList(s.DependsOn) }, false},
+	{"image", imageText, true, ""},
+	{"tender", tenderText, true, ""},
+	{"memory", func(s *Spec) string { return strconv.Itoa(s.MemoryMiB) + " MiB" }, true, ""},
+	{"cpus", func(s *Spec) string { return intsText(s.CPUs) }, true, ""},
+	{"argv", func(s *Spec) string { return quoteList(s.Argv) }, true, ""},
+	{"nets", func(s *Spec) string { return netsText(s.Nets) }, true, ""},
+	{"blocks", func(s *Spec) string { return blocksText(s.Blocks) }, true, ""},
+	{"restart", func(s *Spec) string { return restartText(s.Restart) }, false, ""},
+	{"stop_timeout", func(s *Spec) string { return s.StopTimeout.String() }, false, ""},
+	{"depends_on", func(s *Spec) string { return quoteList(s.DependsOn) }, false, ""},
+	{"user", userText, true, userOwn},
+}
+
+// userOwn is how plan shows a tender under a uid of its own (issue 13).
+const userOwn = "own uid, no capabilities"
+
+// userText is who the tender runs as: a change restarts it as the other.
+func userText(s *Spec) string {
+	if s.RunAsRoot {
+		return "root"
+	}
+	return userOwn
 }
 
 // specFields lists what differs between the applied unikernel ou (nil:
@@ -37,7 +51,7 @@ func specFields(ou *ObservedUnikernel, b *Spec) []Field {
 	for _, f := range specFieldList {
 		after := f.text(b)
 		if ou == nil {
-			if after != "" && after != "[]" {
+			if after != "" && after != "[]" && after != f.quiet {
 				fields = append(fields, Field{Name: f.name, After: after})
 			}
 			continue

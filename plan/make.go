@@ -61,6 +61,8 @@ type maker struct {
 	// moved maps the address of each resource that moves on this host to
 	// its name there.
 	moved map[string]string
+	// uidsReported: the UIDProblems are reported once, not per unikernel.
+	uidsReported bool
 }
 
 func (m *maker) problem(pos Pos, resource, format string, args ...any) {

@@ -42,6 +42,25 @@ type HostInfo struct {
 	// apply measure at different moments, and a rounded figure made the
 	// same disk look 2 MiB free to one and 1 MiB to the other.
 	DiskFreeBytes int64 `json:"disk_free_bytes"`
+	// TenderUsers is true where the platform runs each tender under a
+	// uid of its own with no capabilities (Linux; issue 13). Then KVM and
+	// Tun are the device nodes such a tender opens itself, and
+	// UIDProblems the passwd and group entries inside a configured
+	// unikernel_uids range.
+	TenderUsers bool        `json:"tender_users,omitempty"`
+	KVM         *DeviceNode `json:"kvm,omitempty"`
+	Tun         *DeviceNode `json:"tun,omitempty"`
+	UIDProblems []string    `json:"uid_problems,omitempty"`
+}
+
+// DeviceNode is a device file of the host as stat(2) shows it.
+type DeviceNode struct {
+	Path  string `json:"path"`
+	Mode  uint32 `json:"mode"` // permission bits
+	UID   int    `json:"uid"`
+	GID   int    `json:"gid"`
+	Group string `json:"group,omitempty"` // GID's name, if it has one
+	Err   string `json:"error,omitempty"` // why it could not be read (missing)
 }
 
 // ObservedBridge is a bridge interface on the host.

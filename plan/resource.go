@@ -83,7 +83,9 @@ type Unikernel struct {
 	Restart     Restart           `json:"restart"`
 	StopTimeout Duration          `json:"stop_timeout"`
 	DependsOn   []string          `json:"depends_on,omitempty"` // instance names, sorted
-	Pos         Pos               `json:"-"`
+	// RunAsRoot is `unprivileged = false`: the tender runs as root.
+	RunAsRoot bool `json:"run_as_root,omitempty"`
+	Pos       Pos  `json:"-"`
 }
 
 // Net attaches a tap on Bridge to the image's net device Device.

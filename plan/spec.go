@@ -32,6 +32,14 @@ type Spec struct {
 	DependsOn     []string    `json:"depends_on,omitempty"`
 	// Source is where the unikernel is declared, for messages.
 	Source string `json:"source,omitempty"`
+	// RunAsRoot is true when the tender runs as root (unprivileged =
+	// false, or an applied spec from before tenders had users of their
+	// own); false is a uid of its own with no capabilities, where the
+	// host supports it (Linux).
+	RunAsRoot bool `json:"run_as_root,omitempty"`
+	// UID is the tender's user, as applied; a desired spec has none (the
+	// platform allocates it).
+	UID int `json:"uid,omitempty"`
 }
 
 // SpecNet is a net device as applied: Tap is the host interface.

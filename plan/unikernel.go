@@ -26,6 +26,7 @@ func NewSpec(u *Unikernel, tender TenderLookup) *Spec {
 		StopTimeout:   u.StopTimeout,
 		DependsOn:     u.DependsOn,
 		Source:        u.Pos.String(),
+		RunAsRoot:     u.RunAsRoot,
 	}
 	for _, n := range u.Nets {
 		s.Nets = append(s.Nets, SpecNet{Device: n.Device, Bridge: n.Bridge, MAC: n.MAC, Tap: TapName(u.Name, n.Device)})

@@ -14,6 +14,12 @@ import (
 // else a regular file), owned by roost's uid, a file with one link, and
 // none of the mode bits notMode. fi is the entry's Lstat.
 func entryProblem(fi fs.FileInfo, dir bool, notMode fs.FileMode) string {
+	return entryProblemOwned(fi, dir, notMode, func(uint32) bool { return false })
+}
+
+// entryProblemOwned is entryProblem for an entry that the uids owned
+// also may own, besides roost's.
+func entryProblemOwned(fi fs.FileInfo, dir bool, notMode fs.FileMode, owned func(uid uint32) bool) string {
 	switch {
 	case fi.Mode()&fs.ModeSymlink != 0:
 		return "is a symbolic link"
@@ -24,7 +30,7 @@ func entryProblem(fi fs.FileInfo, dir bool, notMode fs.FileMode) string {
 	}
 	uid, nlink, ok := ownerLinks(fi)
 	switch {
-	case ok && int(uid) != os.Geteuid():
+	case ok && int(uid) != os.Geteuid() && !owned(uid):
 		return fmt.Sprintf("is owned by uid %d, not roost's %d", uid, os.Geteuid())
 	case ok && !dir && nlink != 1:
 		return fmt.Sprintf("has %d hard links: another name shares its data", nlink)
@@ -38,4 +44,11 @@ func entryProblem(fi fs.FileInfo, dir bool, notMode fs.FileMode) string {
 // is not roost's.
 func conflict(o *plan.Observed, rel, problem string) {
 	o.Conflicts = append(o.Conflicts, plan.Conflict{Path: rel, Problem: problem})
+}
+
+// blockProblem is entryProblem for a block file, which roost gives to the
+// tender's user of the unikernel it is attached to (issue 13): a block
+// owned by a uid of the Host's range is roost's too.
+func (h *Host) blockProblem(fi fs.FileInfo) string {
+	return entryProblemOwned(fi, false, 0o077, func(uid uint32) bool { return tenderUsers && h.inRange(int(uid)) })
 }

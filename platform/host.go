@@ -35,6 +35,9 @@ type Options struct {
 	// Log receives what the Host does on a best-effort basis and what it
 	// skips; nil discards it.
 	Log *slog.Logger
+	// UIDs is the first and last uid the Host gives tenders (the
+	// configuration's unikernel_uids); zero means DefaultUIDs.
+	UIDs [2]int
 }
 
 // Host is the host roost manages: the data directory, the shims it
@@ -57,6 +60,10 @@ type Host struct {
 	finder      *TenderFinder
 	log         *slog.Logger
 	os          osHost
+
+	usersMu sync.Mutex // held from choosing a tender's uid to writing its spec.json
+	uids    [2]int     // Options.UIDs
+	etc     string     // where passwd and group are: /etc
 }
 
 // osHost is what differs between operating systems: the network
@@ -113,6 +120,8 @@ func NewHost(opts Options) (*Host, error) {
 		shims:       shimPackage{},
 		log:         log,
 		finder:      NewTenderFinder(opts.TenderDirs, datadir.Dir(abs)),
+		uids:        opts.UIDs,
+		etc:         "/etc",
 	}
 	h.os, err = newOSHost(opts.NetNS, log)
 	if err != nil {

@@ -59,6 +59,7 @@ func TestSpecRoundTrip(t *testing.T) {
 		Blocks:      []plan.SpecBlock{{Device: "storage", Block: "data", SectorSize: 512, SizeMiB: 8}},
 		Restart:     plan.Restart{Policy: plan.RestartAlways, ExitCodes: []int{3}, Backoff: plan.DefaultBackoff, MaxBackoff: plan.DefaultMaxBackoff},
 		StopTimeout: plan.DefaultStopTimeout, DependsOn: []string{"db"}, Source: "web.hcl:1",
+		UID: DefaultUIDs[0],
 	}
 	f := h.specFile(s)
 	if f.ImageFile != "/var/lib/roost/images/ab12" || f.Blocks[0].Path != "/var/lib/roost/block/data" {

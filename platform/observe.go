@@ -33,6 +33,7 @@ func (h *Host) Observe(ctx context.Context) (*plan.Observed, error) {
 	if o.Host, err = readHostInfo(h.dbdir); err != nil {
 		return nil, fmt.Errorf("observe host: %w", err)
 	}
+	h.observeTenderUsers(&o.Host)
 	links, err := h.os.links(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("observe network interfaces: %w", err)
@@ -74,7 +75,7 @@ func (h *Host) observeBlocks(o *plan.Observed) error {
 			conflict(o, rel, "has a name roost never gives a block")
 			continue
 		}
-		if p := entryProblem(fi, false, 0o077); p != "" {
+		if p := h.blockProblem(fi); p != "" {
 			conflict(o, rel, p)
 			continue
 		}

@@ -35,6 +35,8 @@ func (h *Host) specFile(s *plan.Spec) *datadir.Spec {
 		StopTimeout: datadir.Duration(s.StopTimeout),
 		DependsOn:   s.DependsOn,
 		Source:      s.Source,
+		UID:         s.UID, // writeSpec sets the user it runs as
+		GID:         s.UID,
 	}
 	for _, n := range s.Nets {
 		f.Nets = append(f.Nets, datadir.SpecNet{Device: n.Device, Bridge: n.Bridge, MAC: n.MAC, Tap: n.Tap})
@@ -93,6 +95,10 @@ func planSpec(f *datadir.Spec) *plan.Spec {
 		StopTimeout: plan.Duration(f.StopTimeout),
 		DependsOn:   f.DependsOn,
 		Source:      f.Source,
+		// uid 0 is root: unprivileged = false, or a spec written before
+		// tenders had users, which plan replaces.
+		RunAsRoot: tenderUsers && f.UID == 0,
+		UID:       f.UID,
 	}
 	for _, n := range f.Nets {
 		s.Nets = append(s.Nets, plan.SpecNet{Device: n.Device, Bridge: n.Bridge, MAC: n.MAC, Tap: n.Tap})

@@ -98,7 +98,93 @@ func (h *Host) writeSpec(spec *plan.Spec) error {
 	if err := datadir.RejectSymlink(dir); err != nil {
 		return err
 	}
-	return h.dbdir.WriteJSON(h.dbdir.Spec(spec.Name), h.specFile(spec))
+	f := h.specFile(spec)
+	h.usersMu.Lock()
+	defer h.usersMu.Unlock()
+	u, err := h.tenderUser(spec)
+	if err != nil {
+		return err
+	}
+	f.UID, f.GID, f.Groups = u.UID, u.GID, u.Groups
+	if err := h.ownBlocks(f); err != nil {
+		return err
+	}
+	return h.dbdir.WriteJSON(h.dbdir.Spec(spec.Name), f)
+}
+
+// returnBlocks gives the blocks that unikernel name's tender user still
+// owns back to roost: its uid is free once its directory goes, and the
+// blocks are kept (issue 13). A block another unikernel took since is
+// that one's and stays so.
+func (h *Host) returnBlocks(name string) error {
+	h.usersMu.Lock()
+	defer h.usersMu.Unlock()
+	var spec datadir.Spec
+	if err := h.dbdir.ReadJSON(h.dbdir.Spec(name), &spec); err != nil || spec.UID == 0 {
+		return nil // nothing was given away
+	}
+	for _, b := range spec.Blocks {
+		bf, err := h.dbdir.Open(b.Path, os.O_RDONLY, 0)
+		if err != nil {
+			continue // gone, or not roost's: observe reports it
+		}
+		fi, err := bf.Stat()
+		if err == nil {
+			if uid, _, ok := ownerLinks(fi); ok && int(uid) == spec.UID {
+				if err = checkBlockFile(bf); err == nil {
+					err = bf.Chown(os.Geteuid(), os.Getegid())
+				}
+			}
+		}
+		bf.Close()
+		if err != nil {
+			return fmt.Errorf("give block %s back from uid %d: %w", b.Block, spec.UID, err)
+		}
+	}
+	return nil
+}
+
+// checkBlockFile refuses to give away anything but a regular file of one
+// link: a name planted beside the block must not pass on another file.
+func checkBlockFile(f *os.File) error {
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	if _, nlink, ok := ownerLinks(fi); !fi.Mode().IsRegular() || (ok && nlink != 1) {
+		return fmt.Errorf("%s is not a regular file of one link", f.Name())
+	}
+	return nil
+}
+
+// ownBlocks gives f's blocks to its tender's user, mode 0600, so that no
+// other unikernel's tender can open them by path (issue 13); the shim
+// refuses a block its tender does not own.
+func (h *Host) ownBlocks(f *datadir.Spec) error {
+	uid, gid := f.UID, f.GID
+	if uid == 0 {
+		uid, gid = os.Geteuid(), os.Getegid()
+	}
+	for _, b := range f.Blocks {
+		bf, err := h.dbdir.Open(b.Path, os.O_RDONLY, 0)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // the shim says so when it starts
+		}
+		if err == nil {
+			err = checkBlockFile(bf)
+		}
+		if err == nil {
+			err = bf.Chown(uid, gid)
+			if err == nil {
+				err = bf.Chmod(0o600)
+			}
+			bf.Close()
+		}
+		if err != nil {
+			return fmt.Errorf("give block %s to uid %d: %w", b.Block, uid, err)
+		}
+	}
+	return nil
 }
 
 // UpdateUnikernel writes spec.json of spec.Name and, if its shim runs,
@@ -180,6 +266,9 @@ func (h *Host) removeUnikernel(ctx context.Context, name string) error {
 		return ErrShimRunning
 	}
 	h.destroyStaleVM(ctx, name)
+	if err := h.returnBlocks(name); err != nil {
+		return err
+	}
 	// RemoveAll removes symbolic links inside dir; it does not follow
 	// them.
 	if err := os.RemoveAll(dir); err != nil {

@@ -42,6 +42,7 @@ type host interface {
 type hostOptions struct {
 	DBDir   datadir.Dir
 	Tenders []string // searched before the data directory and $PATH
+	UIDs    [2]int   // unikernel_uids; zero: platform's default
 	Log     *slog.Logger
 }
 
@@ -53,6 +54,7 @@ func newPlatformHost(o hostOptions) (host, error) {
 	h, err := platform.NewHost(platform.Options{
 		DBDir:      o.DBDir,
 		TenderDirs: o.Tenders,
+		UIDs:       o.UIDs,
 		Log:        o.Log,
 	})
 	if err != nil {

@@ -56,6 +56,11 @@ func simTenders(tb testing.TB) string {
 		if simErr != nil {
 			return
 		}
+		// Tenders run under users of their own (issue 13), as they
+		// would from /usr/lib/solo5.
+		if simErr = os.Chmod(simDir, 0o755); simErr != nil {
+			return
+		}
 		bin := filepath.Join(simDir, "roost-simtender")
 		out, err := exec.Command("go", "build", "-o", bin, "../../internal/cmd/roost-simtender").CombinedOutput()
 		if err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -78,12 +79,13 @@ var (
 	descExit     = prometheus.NewDesc("roost_unikernel_last_exit_code", "Exit code of the tender's last exit; -1 if a signal ended it.", []string{"name"}, nil)
 	descRSS      = prometheus.NewDesc("roost_unikernel_rss_bytes", "Resident memory of the running tender.", []string{"name"}, nil)
 	descCPU      = prometheus.NewDesc("roost_unikernel_cpu_seconds_total", "CPU time of the running tender.", []string{"name"}, nil)
+	descUser     = prometheus.NewDesc("roost_unikernel_tender_user_info", "1 for who the unikernel's tender runs as: user is unprivileged (its own uid, no capabilities) or root.", []string{"name", "user", "uid"}, nil)
 	descRx       = prometheus.NewDesc("roost_tap_receive_bytes_total", "Bytes received by the host on a unikernel's tap (sent by the unikernel).", []string{"name", "device", "tap"}, nil)
 	descTx       = prometheus.NewDesc("roost_tap_transmit_bytes_total", "Bytes transmitted by the host on a unikernel's tap (received by the unikernel).", []string{"name", "device", "tap"}, nil)
 )
 
 func (c *hostCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descUp, descState, descRestarts, descExit, descRSS, descCPU, descRx, descTx} {
+	for _, d := range []*prometheus.Desc{descUp, descState, descRestarts, descExit, descRSS, descCPU, descUser, descRx, descTx} {
 		ch <- d
 	}
 }
@@ -104,6 +106,9 @@ func (c *hostCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(descUp, prometheus.GaugeValue, up, name)
 		ch <- prometheus.MustNewConstMetric(descState, prometheus.GaugeValue, 1, name, u.State)
 		ch <- prometheus.MustNewConstMetric(descRestarts, prometheus.CounterValue, float64(u.Restarts), name)
+		if u.TenderUser != "" {
+			ch <- prometheus.MustNewConstMetric(descUser, prometheus.GaugeValue, 1, name, u.TenderUser, strconv.Itoa(u.TenderUID))
+		}
 		if e := u.LastExit; e != nil && !e.Stopped {
 			code := -1.0
 			if e.Code != nil {

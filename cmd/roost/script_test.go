@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	"github.com/roostd/roost/internal/devnstest"
 	"github.com/roostd/roost/internal/solo5test"
 	"github.com/roostd/roost/platform/solo5"
 )
@@ -18,6 +19,15 @@ import (
 var update = flag.Bool("update", false, "rewrite testscript and golden files with the actual output")
 
 func TestMain(m *testing.M) {
+	// As root, the tests (and every roost and tender they start) run with
+	// the /dev/kvm and /dev/net/tun that unprivileged tenders need. Not
+	// in a roost the scripts start: testscript gives it an environment
+	// of its own, without Reexec's mark, and it is in the namespace.
+	if filepath.Base(os.Args[0]) != "roost" {
+		if code, done := devnstest.Reexec(); done {
+			os.Exit(code)
+		}
+	}
 	testscript.Main(m, map[string]func(){
 		"roost": func() { os.Exit(run(scriptHost)) },
 	})

@@ -42,10 +42,11 @@ func (g *globals) openSession(dir string, lf *loadFlags) (*session, error) {
 func (g *globals) openHost(dir string, cfg *config.Config) (*session, error) {
 	dbdir := datadir.Dir(g.dbdirFor(cfg))
 	var tenders []string
+	var uids [2]int
 	if cfg != nil {
-		tenders = cfg.Settings.Tenders
+		tenders, uids = cfg.Settings.Tenders, cfg.Settings.UIDs
 	}
-	host, err := g.newHost(hostOptions{DBDir: dbdir, Tenders: tenders, Log: g.logger()})
+	host, err := g.newHost(hostOptions{DBDir: dbdir, Tenders: tenders, UIDs: uids, Log: g.logger()})
 	if err != nil {
 		return nil, err
 	}

@@ -88,6 +88,12 @@ func (s *session) unikernelStatus(ou plan.ObservedUnikernel) views.UnikernelStat
 	u := views.UnikernelStatus{Name: ou.Name, State: "unknown", Message: ou.Problem}
 	if sp := ou.Spec; sp != nil {
 		u.Image, u.ImageSHA256 = sp.Image, sp.ImageSHA256
+		switch {
+		case sp.UID != 0:
+			u.TenderUser, u.TenderUID = views.TenderUnprivileged, sp.UID
+		case sp.RunAsRoot:
+			u.TenderUser = views.TenderRoot
+		}
 		for _, n := range sp.Nets {
 			t := views.TapStatus{Name: n.Tap, Device: n.Device, Bridge: n.Bridge}
 			if st, err := s.host.TapStats(n.Tap); err == nil {

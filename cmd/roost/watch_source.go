@@ -29,6 +29,7 @@ type watchSource struct {
 	view    *views.Watch
 	dbdir   datadir.Dir
 	tenders []string // the tender directories the host was opened with
+	uids    [2]int   // and its unikernel_uids
 }
 
 // newWatchSource starts watching dir; Close stops it.
@@ -38,7 +39,7 @@ func newWatchSource(g *globals, s *session, lf *loadFlags, tenders []string, vie
 		return nil, err // "watch DIR: ..."
 	}
 	return &watchSource{DirWatcher: w, g: g, dir: s.dir, lf: lf, images: config.NewImageCache(),
-		view: view, dbdir: s.dbdir, tenders: tenders}, nil
+		view: view, dbdir: s.dbdir, tenders: tenders, uids: settingsUIDs(s.cfg)}, nil
 }
 
 // Load reads the configuration directory; the files it depends on are
@@ -51,15 +52,23 @@ func (s *watchSource) Load(ctx context.Context) (*apply.Loaded, error) {
 		s.view.Diagnostics(diags, cfg.Files)
 		return nil, fmt.Errorf("%d error%s", len(diags.Errs()), plural(len(diags.Errs())))
 	}
-	if !slices.Equal(cfg.Settings.Tenders, s.tenders) || s.g.dbdirFor(cfg) != string(s.dbdir) {
+	if !slices.Equal(cfg.Settings.Tenders, s.tenders) || s.g.dbdirFor(cfg) != string(s.dbdir) || cfg.Settings.UIDs != s.uids {
 		// The Host was opened with the first settings; another
 		// data directory is another host.
-		return nil, errors.New("the roost block (dbdir, tenders) changed; restart roost watch to use it")
+		return nil, errors.New("the roost block (dbdir, tenders, unikernel_uids) changed; restart roost watch to use it")
 	}
 	s.WatchFiles(dependencies(cfg, s.lf.varFiles))
 	l := &apply.Loaded{Desired: &cfg.Desired, Fingerprint: loadFingerprint(cfg)}
 	l.Commit, _ = config.GitCommit(s.dir)
 	return l, nil
+}
+
+// settingsUIDs is cfg's unikernel_uids; zero without a configuration.
+func settingsUIDs(cfg *config.Config) [2]int {
+	if cfg == nil {
+		return [2]int{}
+	}
+	return cfg.Settings.UIDs
 }
 
 // loadFingerprint identifies the configuration's content for watch: the

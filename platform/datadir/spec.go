@@ -37,6 +37,14 @@ type Spec struct {
 	// Source is where the unikernel is declared ("web.hcl:3"), for
 	// messages.
 	Source string `json:"source,omitempty"`
+	// UID and GID are the user and group the tender runs as, allocated by
+	// roost for this unikernel and kept while its directory lives; 0 (or
+	// absent) is root, with every capability, as before issue 13. Groups
+	// are its only supplementary groups (the group that opens /dev/kvm
+	// for hvt).
+	UID    int   `json:"uid,omitempty"`
+	GID    int   `json:"gid,omitempty"`
+	Groups []int `json:"groups,omitempty"`
 }
 
 // SpecNet is a net device as applied: Tap is the host interface.

@@ -21,6 +21,7 @@ import (
 type devices struct {
 	argv  []string   // the tender's argv, with descriptor paths
 	files []*os.File // descriptors 3, 4, ... of the tender
+	dir   string     // the unikernel's directory: the tender's working directory
 }
 
 func (d *devices) close() {
@@ -33,9 +34,14 @@ func (d *devices) close() {
 // verified against its digest) and returns the tender's argv with them as
 // descriptors. A file that is not what roost made is an error naming it.
 func openDevices(dbdir datadir.Dir, spec *datadir.Spec) (*devices, error) {
-	d := &devices{argv: slices.Clone(spec.Command)}
+	d := &devices{argv: slices.Clone(spec.Command), dir: dbdir.Unikernel(spec.Name)}
+	// A block is its tender's user's (issue 13), an image roost's.
+	blockOwner := spec.UID
+	if blockOwner == 0 {
+		blockOwner = os.Geteuid()
+	}
 	for _, b := range spec.Blocks {
-		f, err := openOwned(dbdir, b.Path, os.O_RDWR, "block "+b.Block, 0o077)
+		f, err := openOwned(dbdir, b.Path, os.O_RDWR, "block "+b.Block, 0o077, blockOwner)
 		if err != nil {
 			d.close()
 			return nil, err
@@ -43,9 +49,18 @@ func openDevices(dbdir datadir.Dir, spec *datadir.Spec) (*devices, error) {
 		d.replace("--block:"+b.Device+"=", b.Path, f)
 	}
 	if spec.ImageFile != "" {
-		f, err := openOwned(dbdir, spec.ImageFile, os.O_RDONLY, "stored image", 0o277)
+		f, err := openOwned(dbdir, spec.ImageFile, os.O_RDONLY, "stored image", 0o277, os.Geteuid())
 		if err == nil {
 			err = checkDigest(f, spec.ImageSHA256)
+		}
+		if err == nil && spec.UID != 0 && fdPath(3) != "" {
+			// The tender's user cannot open the stored file again
+			// through /proc/self/fd; it gets a sealed copy.
+			var c *os.File
+			if c, err = sealedCopy(f); err == nil {
+				f.Close()
+				f = c
+			}
 		}
 		if err != nil {
 			d.close()
@@ -74,14 +89,15 @@ func (d *devices) replace(prefix, path string, f *os.File) {
 }
 
 // openOwned opens path beneath dbdir and checks that it is a regular file
-// that roost alone owns: owned by this user, one link, no mode bits in
-// notMode (group and others, and for an image its own write bit).
-func openOwned(dbdir datadir.Dir, path string, flag int, what string, notMode os.FileMode) (*os.File, error) {
+// that roost alone owns: owned by uid (roost's, or for a block its
+// tender's), one link, no mode bits in notMode (group and others, and for
+// an image its own write bit).
+func openOwned(dbdir datadir.Dir, path string, flag int, what string, notMode os.FileMode, uid int) (*os.File, error) {
 	f, err := dbdir.Open(path, flag, 0)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}
-	if err := checkOwned(f, notMode); err != nil {
+	if err := checkOwned(f, notMode, uid); err != nil {
 		f.Close()
 		return nil, fmt.Errorf("%s: %s %w", what, path, err)
 	}

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"runtime"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/roostd/roost/internal/fault"
@@ -183,7 +184,12 @@ func forkTender(spec *datadir.Spec, dev *devices, exited <-chan datadir.Exit) (*
 		ExtraFiles:  dev.files,
 		SysProcAttr: tenderSysProcAttr(),
 	}
-	err = cmd.Start()
+	if spec.UID != 0 {
+		err = unprivileged(cmd, spec, dev)
+	}
+	if err == nil {
+		err = cmd.Start()
+	}
 	w.Close()
 	if err != nil {
 		r.Close()
@@ -195,6 +201,33 @@ func forkTender(spec *datadir.Spec, dev *devices, exited <-chan datadir.Exit) (*
 		t.start = start
 	}
 	return t, cmd, r, nil
+}
+
+// unprivileged has cmd start the tender under spec's user with nothing
+// else (issue 13): no capabilities, NO_NEW_PRIVS, spec's groups only, an
+// empty environment, its own directory as working directory, and its
+// taps. It changes the calling thread for good (dropTenderPrivileges):
+// the locked thread that forks the tender and ends with it.
+func unprivileged(cmd *exec.Cmd, spec *datadir.Spec, dev *devices) error {
+	if err := ownTaps(spec); err != nil {
+		return err
+	}
+	if err := dropTenderPrivileges(); err != nil {
+		return err
+	}
+	if err := cloexecAll(); err != nil {
+		return err
+	}
+	groups := make([]uint32, len(spec.Groups))
+	for i, g := range spec.Groups {
+		groups[i] = uint32(g)
+	}
+	cmd.SysProcAttr.Credential = &syscall.Credential{Uid: uint32(spec.UID), Gid: uint32(spec.GID), Groups: groups}
+	cmd.Env = []string{} // not nil, which is the shim's
+	// The tender's user cannot reach its directory by path (the data
+	// directory is root's, 0700), so the thread, which has a working
+	// directory of its own, goes there before it forks.
+	return chdirThread(dev.dir)
 }
 
 // exitOf turns a wait's outcome into a datadir.Exit.

@@ -54,7 +54,19 @@ type UnikernelStatus struct {
 	ImageSHA256   string      `json:"image_sha256,omitempty"`
 	Taps          []TapStatus `json:"taps,omitempty"`
 	Message       string      `json:"message,omitempty"`
+	// TenderUser is who the tender runs as (issue 13): TenderUnprivileged
+	// (a uid of its own, TenderUID, with no capabilities and
+	// NO_NEW_PRIVS) or TenderRoot; absent where the platform does not
+	// say (FreeBSD, where tenders run as root).
+	TenderUser string `json:"tender_user,omitempty"`
+	TenderUID  int    `json:"tender_uid,omitempty"`
 }
+
+// The values of UnikernelStatus.TenderUser.
+const (
+	TenderUnprivileged = "unprivileged"
+	TenderRoot         = "root"
+)
 
 // TapStatus is a unikernel's tap and its traffic counters.
 type TapStatus struct {
@@ -118,6 +130,12 @@ func WriteStatusDetail(w io.Writer, u UnikernelStatus) {
 		fmt.Fprintf(tw, "started\t%s (up %s)\n", u.StartedAt.UTC().Format(time.RFC3339), shortDuration(u.uptime()))
 		fmt.Fprintf(tw, "rss\t%s\n", bytesText(uint64(u.RSSBytes)))
 		fmt.Fprintf(tw, "cpu time\t%.2fs\n", u.CPUSeconds)
+	}
+	switch u.TenderUser {
+	case TenderUnprivileged:
+		fmt.Fprintf(tw, "tender user\tuid %d, unprivileged (no capabilities, no_new_privs)\n", u.TenderUID)
+	case TenderRoot:
+		fmt.Fprintf(tw, "tender user\troot, every capability (unprivileged = false)\n")
 	}
 	fmt.Fprintf(tw, "restarts\t%d\n", u.Restarts)
 	fmt.Fprintf(tw, "last exit\t%s\n", plan.ExitText(u.LastExit))
