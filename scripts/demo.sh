@@ -22,6 +22,9 @@ DB=$TMP/dbdir
 WORK=$TMP/config
 TENDERS=$TMP/tenders
 mkdir -p "$WORK" "$TENDERS"
+# The tenders run as unprivileged uids of their own: they must reach their
+# binaries.
+chmod 0755 "$TMP" "$TENDERS"
 cp -r examples/net/. "$WORK/"
 
 cleanup() {
@@ -67,38 +70,59 @@ fi
 ip netns add "$NS"
 ip netns exec "$NS" ip link set lo up
 export ROOST_DBDIR=$DB PATH=$TENDERS:$PATH NO_COLOR=${NO_COLOR:-}
-R=(ip netns exec "$NS" "$ROOST")
+# Each tender runs as its own unprivileged uid: it opens /dev/kvm through
+# its group and /dev/net/tun as anyone. Where this host keeps them closed
+# (mode 0600, as on some build machines), the demo's processes get nodes of
+# their own, made on a tmpfs in a private mount namespace and bind-mounted
+# over /dev/kvm and /dev/net/tun there. The host's /dev is never changed.
+NODES=()
+if [ -e /dev/kvm ] && { [ "$(stat -c %a /dev/net/tun)" != 666 ] || [ "$(stat -c %a /dev/kvm)" != 660 ] || [ "$(stat -c %g /dev/kvm)" = 0 ]; }; then
+  echo "demo: this host's /dev/kvm or /dev/net/tun is closed to unprivileged tenders;"
+  echo "demo: roost runs here with its own nodes (kvm 0660 group 999999, tun 0666) in a private mount namespace"
+  mkdir -p "$TMP/dev"
+  KVM="$((0x$(stat -c %t /dev/kvm))) $((0x$(stat -c %T /dev/kvm)))"
+  TUN="$((0x$(stat -c %t /dev/net/tun))) $((0x$(stat -c %T /dev/net/tun)))"
+  NODES=(unshare --mount --propagation private sh -c '
+    mount -t tmpfs -o mode=0755 tmpfs "$0" &&
+    mknod -m 0660 "$0/kvm" c '"$KVM"' && chgrp 999999 "$0/kvm" &&
+    mknod -m 0666 "$0/tun" c '"$TUN"' &&
+    mount --bind "$0/kvm" /dev/kvm && mount --bind "$0/tun" /dev/net/tun &&
+    exec "$@"' "$TMP/dev")
+fi
+R=(ip netns exec "$NS" "${NODES[@]}" "$ROOST")
+# How the commands are shown: the namespace plumbing is the demo's, not roost's.
+roost() { printf '\033[2m$ ip netns exec %s roost %s\033[0m\n' "$NS" "$*"; "${R[@]}" "$@"; }
 
 bold "The configuration: $WORK/net.hcl"
 cat "$WORK/net.hcl"
 
 bold "roost validate: offline checks"
-run "${R[@]}" validate "$WORK"
+roost validate "$WORK"
 
 bold "roost plan: what differs between the files and this (empty) host"
-run "${R[@]}" plan "$WORK"
+roost plan "$WORK"
 
 bold "roost apply: make it so"
-run "${R[@]}" apply -auto-approve "$WORK"
+roost apply -auto-approve "$WORK"
 
 bold "The host side of the bridge can reach the unikernel"
 run ip netns exec "$NS" ping -c 3 -i 0.2 -W 1 "$GUEST" || true
 
 bold "roost status"
-run "${R[@]}" status
-run "${R[@]}" status web
+roost status
+roost status web
 
 bold "roost logs web"
-run "${R[@]}" logs -n 15 web
+roost logs -n 15 web
 
 bold "A second plan: nothing to do"
-run "${R[@]}" plan -detailed-exitcode "$WORK"
+roost plan -detailed-exitcode "$WORK"
 
 bold "Change the memory from 32 to 64 MiB: the plan replaces the unikernel"
 sed -i 's/memory = 32/memory = 64/' "$WORK/net.hcl"
 rc=0; "${R[@]}" plan -detailed-exitcode "$WORK" || rc=$?
 echo "(plan -detailed-exitcode exited with $rc: 2 means changes)"
-run "${R[@]}" apply -auto-approve "$WORK"
+roost apply -auto-approve "$WORK"
 
 bold "roost watch: edit the file, and watch applies it (stopped after 3 s)"
 "${R[@]}" watch "$WORK" > "$TMP/watch.log" 2>&1 &
@@ -111,7 +135,7 @@ wait "$WATCH" || true
 cat "$TMP/watch.log"
 
 bold "roost destroy: everything roost runs goes (blocks would stay)"
-run "${R[@]}" destroy -auto-approve "$WORK"
-run "${R[@]}" status
+roost destroy -auto-approve "$WORK"
+roost status
 
 bold "Done: the namespace $NS and $TMP are removed on exit."
