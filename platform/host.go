@@ -58,6 +58,7 @@ type Host struct {
 	shimCommand []string
 	shims       supervisor
 	finder      *TenderFinder
+	uidAlloc    uidAllocator
 	log         *slog.Logger
 	os          osHost
 

@@ -269,10 +269,13 @@ func (h *Host) removeUnikernel(ctx context.Context, name string) error {
 	if err := h.returnBlocks(name); err != nil {
 		return err
 	}
+	var spec datadir.Spec
+	h.dbdir.ReadJSON(h.dbdir.Spec(name), &spec) // for its uid, if any
 	// RemoveAll removes symbolic links inside dir; it does not follow
 	// them.
 	if err := os.RemoveAll(dir); err != nil {
 		return err
 	}
+	h.releaseUID(spec.UID)
 	return syncDir(h.dbdir.UnikernelsDir())
 }

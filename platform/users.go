@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/roostd/roost/plan"
 	"github.com/roostd/roost/platform/datadir"
@@ -73,14 +74,59 @@ func (h *Host) tenderUser(spec *plan.Spec) (tenderUser, error) {
 	return u, nil
 }
 
+// uidAllocator hands out tender uids for one Host. The uids in use are
+// read once (passwd, group, every applied spec.json) and kept up to date
+// as it allocates: reading every spec per start made an apply of n
+// unikernels read n^2 files, and two starts running in parallel could
+// both take the same lowest free uid. Allocations of different roost
+// processes never overlap: they happen under the data directory's
+// exclusive lock (apply, destroy, a watch pass).
+type uidAllocator struct {
+	mu   sync.Mutex   // guards used
+	used map[int]bool // nil until loaded
+}
+
 // allocateUID returns the lowest uid of the range that no passwd or
-// group entry and no other unikernel's spec.json uses.
+// group entry and no other unikernel's spec.json uses, and marks it used.
 func (h *Host) allocateUID(name string) (int, error) {
+	a := &h.uidAlloc
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.used == nil {
+		used, err := h.usedIDs(name)
+		if err != nil {
+			return 0, err
+		}
+		a.used = used
+	}
+	r, _ := h.uidRange()
+	for id := r[0]; id <= r[1]; id++ {
+		if !a.used[id] {
+			a.used[id] = true
+			return id, nil
+		}
+	}
+	return 0, fmt.Errorf("every uid of %d-%d is taken", r[0], r[1])
+}
+
+// releaseUID gives back the uid of a unikernel whose directory went.
+func (h *Host) releaseUID(uid int) {
+	a := &h.uidAlloc
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.used != nil && uid != 0 {
+		delete(a.used, uid)
+	}
+}
+
+// usedIDs reads the ids that passwd, group and the applied specs of the
+// unikernels other than name use.
+func (h *Host) usedIDs(name string) (map[int]bool, error) {
 	used := map[int]bool{}
 	for _, f := range []string{h.etc + "/passwd", h.etc + "/group"} {
 		ids, err := readIDs(f)
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return 0, err
+			return nil, err
 		}
 		for id := range ids {
 			used[id] = true
@@ -88,7 +134,7 @@ func (h *Host) allocateUID(name string) (int, error) {
 	}
 	entries, err := h.dbdir.ReadDir(h.dbdir.UnikernelsDir())
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return 0, err
+		return nil, err
 	}
 	for _, e := range entries {
 		if e.Name() == name || !e.IsDir() {
@@ -99,13 +145,7 @@ func (h *Host) allocateUID(name string) (int, error) {
 			used[s.UID] = true
 		}
 	}
-	r, _ := h.uidRange()
-	for id := r[0]; id <= r[1]; id++ {
-		if !used[id] {
-			return id, nil
-		}
-	}
-	return 0, fmt.Errorf("every uid of %d-%d is taken", r[0], r[1])
+	return used, nil
 }
 
 // uidProblems lists the passwd and group entries inside a configured
