@@ -12,6 +12,7 @@ import (
 
 	"github.com/roostd/roost/internal/compress"
 	"github.com/roostd/roost/internal/fault"
+	"github.com/roostd/roost/internal/regfile"
 	"github.com/roostd/roost/plan"
 )
 
@@ -107,19 +108,14 @@ func existingFile(path string) (bool, error) {
 // gzip or zlib is copied decompressed; it must expand to at most max
 // bytes, as a plain one must be at most max bytes long.
 func copySparse(ctx context.Context, dst *os.File, src string, max int64) error {
-	f, err := os.Open(src)
+	// As config read it: a regular file, opened without blocking, read
+	// with pread (a FIFO swapped in since must not hang apply).
+	f, fi, err := regfile.Open(src, -1)
 	if err != nil {
 		return fmt.Errorf("source: %w", err)
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return fmt.Errorf("source: %w", err)
-	}
-	if !fi.Mode().IsRegular() {
-		return fmt.Errorf("source %s is not a regular file", src)
-	}
-	z, err := compress.NewReader(f, max)
+	z, err := compress.NewReader(io.NewSectionReader(f, 0, fi.Size()), max)
 	if err != nil {
 		return fmt.Errorf("source %s: %w", src, err)
 	}

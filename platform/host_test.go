@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/roostd/roost/apply"
+	"github.com/roostd/roost/internal/regfile"
 	"github.com/roostd/roost/plan"
 	"github.com/roostd/roost/platform"
 	"github.com/roostd/roost/platform/datadir"
@@ -505,4 +506,30 @@ func allZero(b []byte) bool {
 		}
 	}
 	return true
+}
+
+// TestSourcesNeverBlock swaps a configured image and a block source for
+// named pipes after config read them: apply's copies refuse them at once
+// instead of waiting for a writer (hardening finding 8's principle).
+func TestSourcesNeverBlock(t *testing.T) {
+	h := newHost(t, platform.Options{})
+	fifo := filepath.Join(t.TempDir(), "fifo")
+	if err := unix.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	done := make(chan error, 2)
+	go func() { _, err := h.StoreImage(ctx, fifo, strings.Repeat("a", 64)); done <- err }()
+	go func() { done <- h.CreateBlock(ctx, plan.Block{Name: "data", SizeMiB: 1, Source: fifo}) }()
+	for range 2 {
+		select {
+		case err := <-done:
+			if !errors.Is(err, regfile.ErrNotRegular) {
+				t.Errorf("copy from a named pipe = %v, want ErrNotRegular", err)
+			}
+		case <-ctx.Done():
+			t.Fatal("a copy from a named pipe blocked")
+		}
+	}
 }

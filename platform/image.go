@@ -13,6 +13,7 @@ import (
 
 	"github.com/roostd/roost/internal/compress"
 	"github.com/roostd/roost/internal/fault"
+	"github.com/roostd/roost/internal/regfile"
 	"github.com/roostd/roost/platform/solo5"
 )
 
@@ -56,11 +57,14 @@ func (h *Host) storeImage(ctx context.Context, src, digest string) (string, erro
 	if err := h.dbdir.Init(); err != nil {
 		return "", err
 	}
-	in, err := os.Open(src)
+	// As config read it: a regular file, opened without blocking, read
+	// with pread (a FIFO swapped in since must not hang apply).
+	f, fi, err := regfile.Open(src, -1)
 	if err != nil {
 		return "", err
 	}
-	defer in.Close()
+	defer f.Close()
+	in := io.NewSectionReader(f, 0, fi.Size())
 	tmp, err := os.CreateTemp(h.dbdir.ImagesDir(), "."+digest[:12]+".tmp*")
 	if err != nil {
 		return "", err
