@@ -1,7 +1,9 @@
 package albatross
 
 import (
+	"crypto/md5"
 	"errors"
+	"net"
 	"strings"
 )
 
@@ -71,4 +73,12 @@ func ParseName(s string) (Name, error) {
 		path = nil
 	}
 	return Name{Path: path, Label: parts[len(parts)-1]}, nil
+}
+
+// MAC is the address albatross derives for the net device netif of the
+// unikernel n when the dump gives none: 00:80:41 and the first three bytes
+// of MD5(netif followed by n's wire-5 string).
+func (n Name) MAC(netif string) net.HardwareAddr {
+	sum := md5.Sum([]byte(netif + n.String()))
+	return net.HardwareAddr{0x00, 0x80, 0x41, sum[0], sum[1], sum[2]}
 }

@@ -2,6 +2,7 @@ package albatross
 
 import (
 	"bufio"
+	"crypto/md5"
 	"encoding/base64"
 	"errors"
 	"net"
@@ -183,4 +184,20 @@ func FuzzDecodeState(f *testing.F) {
 		}
 		_ = st
 	})
+}
+
+func TestMAC(t *testing.T) {
+	// At the root, albatross's derivation is roost's DefaultMAC:
+	// MD5("service" ":hello").
+	n, _ := ParseName("hello")
+	sum := md5.Sum([]byte("service:hello"))
+	want := net.HardwareAddr{0, 0x80, 0x41, sum[0], sum[1], sum[2]}
+	if got := n.MAC("service"); got.String() != want.String() {
+		t.Errorf("MAC = %s, want %s", got, want)
+	}
+	p, _ := ParseName("foo:hello")
+	sum = md5.Sum([]byte("servicefoo:hello"))
+	if got := p.MAC("service"); got[3] != sum[0] || got[5] != sum[2] {
+		t.Errorf("MAC of a path = %s", got)
+	}
 }
