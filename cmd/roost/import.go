@@ -161,7 +161,7 @@ func runImportAlbatross(ctx context.Context, g *globals, args []string) error {
 			}
 			src := filepath.Join(albDB, "block", b.File)
 			if *blocks == "move" {
-				err = moveBlock(dbdir, src, b.Block)
+				err = moveBlock(dbdir, src, b.Block, (b.Size+1<<20-1)>>20<<20)
 			} else {
 				err = copyBlock(ctx, dbdir, src, b.Block, (b.Size+1<<20-1)>>20<<20)
 			}
@@ -336,8 +336,8 @@ func sum256(r io.Reader) ([32]byte, error) {
 }
 
 // moveBlock renames the albatross block src to roost's block name, which
-// must not exist, on one file system.
-func moveBlock(d datadir.Dir, src, name string) error {
+// must not exist, on one file system, and grows it to size bytes.
+func moveBlock(d datadir.Dir, src, name string, size int64) error {
 	if _, err := os.Lstat(d.Block(name)); err == nil {
 		return fmt.Errorf("roost block %s exists; import replaces no block", name)
 	}
@@ -356,6 +356,13 @@ func moveBlock(d datadir.Dir, src, name string) error {
 	}
 	if err := os.Chmod(d.Block(name), 0o600); err != nil {
 		return err
+	}
+	if fi, err := os.Stat(d.Block(name)); err != nil {
+		return err
+	} else if fi.Size() < size {
+		if err := os.Truncate(d.Block(name), size); err != nil {
+			return err
+		}
 	}
 	return syncDir(d.BlockDir())
 }

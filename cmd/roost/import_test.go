@@ -2,14 +2,18 @@ package main
 
 import (
 	"bytes"
+	"compress/zlib"
 	"encoding/base64"
+	"net"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/roostd/roost/config"
 	"github.com/roostd/roost/internal/albatross"
+	"github.com/roostd/roost/internal/albatross/albatrosstest"
 	"github.com/roostd/roost/internal/solo5test"
 	"github.com/roostd/roost/platform/solo5"
 )
@@ -85,5 +89,143 @@ func TestImportAlbatrossVectors(t *testing.T) {
 				t.Logf("%s", imp.Files["foo.hello.hcl"])
 			}
 		})
+	}
+}
+
+// albatrossHost writes an albatross-style data directory: a state dump
+// made with albatrosstest, a zlib-compressed image and block files with
+// data (one sparse, one not a whole MiB). It returns the dbdir and the
+// block contents by albatross file name.
+func albatrossHost(t *testing.T) (string, map[string][]byte) {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "block"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	img := func(devs ...solo5.Device) []byte {
+		b, _ := solo5test.Build(solo5test.Spec{Devices: devs})
+		return b
+	}
+	var z bytes.Buffer
+	zw := zlib.NewWriter(&z)
+	zw.Write(img(solo5test.Net("service"), solo5test.Block("storage")))
+	zw.Close()
+	first, sector := 10, 4096
+	web, _ := albatross.ParseName("web")
+	db, _ := albatross.ParseName("shop:db")
+	unis := []albatross.Unikernel{
+		{
+			Name: web, Typ: "solo5", Image: img(solo5test.Net("service")), AddName: true,
+			Fail:   albatross.FailBehaviour{Restart: true},
+			CPUIDs: []int{1}, Memory: 64,
+			Bridges: []albatross.Bridge{{Name: "service", Bridge: "br0",
+				MAC: net.HardwareAddr{0x02, 0, 0, 0, 0, 0x01}}},
+			Argv: []string{"--ipv4=192.0.2.2/24"},
+		},
+		{
+			Name: db, Typ: "solo5", Compressed: true, Image: z.Bytes(), Startup: &first,
+			Fail:   albatross.FailBehaviour{Restart: true, ExitCodes: []int{2, 64}},
+			CPUIDs: []int{0}, Memory: 128,
+			Blocks:  []albatross.BlockDevice{{Name: "storage", Device: "data", SectorSize: &sector}},
+			Bridges: []albatross.Bridge{{Name: "service", Bridge: "br0"}},
+		},
+	}
+	if err := os.WriteFile(filepath.Join(dir, "state"), albatrosstest.Encode(unis), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	data := bytes.Repeat([]byte("albatross"), 1000)
+	blocks := map[string][]byte{"shop:data": data}
+	f, err := os.Create(filepath.Join(dir, "block", "shop:data"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Data at the start and after a 3 MiB hole: 3 MiB and some bytes.
+	f.Write(data)
+	f.WriteAt(data, 3<<20)
+	f.Close()
+	full := make([]byte, 3<<20+len(data))
+	copy(full, data)
+	copy(full[3<<20:], data)
+	blocks["shop:data"] = full
+	return dir, blocks
+}
+
+func TestImportAlbatross(t *testing.T) {
+	for _, mode := range []string{"copy", "move"} {
+		t.Run(mode, func(t *testing.T) {
+			alb, blocks := albatrossHost(t)
+			w := t.TempDir()
+			out, dbdir := filepath.Join(w, "conf"), filepath.Join(w, "dbdir")
+			stdout, _ := roost(t, 0, "import", "albatross", "-from", alb, "-o", out, "-blocks", mode,
+				"-dbdir", dbdir, "-albatross-tmpdir", filepath.Join(w, "run"))
+			for _, want := range []string{"Imported 2 unikernels", "shop:db", "shop.db", "roost plan " + out, "roost apply " + out} {
+				if !strings.Contains(stdout, want) {
+					t.Errorf("stdout lacks %q:\n%s", want, stdout)
+				}
+			}
+			roost(t, 0, "validate", out)
+			roost(t, 0, "fmt", "-check", out)
+
+			got, err := os.ReadFile(filepath.Join(dbdir, "block", "shop.data"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := append(blocks["shop:data"], make([]byte, 4<<20-len(blocks["shop:data"]))...)
+			if !bytes.Equal(got, want) {
+				t.Errorf("roost block shop.data differs from albatross's block (%d bytes, want %d)", len(got), len(want))
+			}
+			_, err = os.Stat(filepath.Join(alb, "block", "shop:data"))
+			if gone := os.IsNotExist(err); gone != (mode == "move") {
+				t.Errorf("-blocks %s: albatross's block gone = %v", mode, gone)
+			}
+			squeeze := regexp.MustCompile(` +`)
+			hcl, _ := os.ReadFile(filepath.Join(out, "shop.db.hcl"))
+			hcl = squeeze.ReplaceAll(hcl, []byte(" "))
+			for _, want := range []string{`size = 4`, `sector_size = 4096`, `device = "shop.data"`, `policy = "on-failure"`, `exit_codes = [2]`, `mac = "00:80:41:`, `bridge = "br0"`} {
+				if !strings.Contains(string(hcl), want) {
+					t.Errorf("shop.db.hcl lacks %q:\n%s", want, hcl)
+				}
+			}
+			hcl, _ = os.ReadFile(filepath.Join(out, "web.hcl"))
+			hcl = squeeze.ReplaceAll(hcl, []byte(" "))
+			for _, want := range []string{`depends_on = ["shop.db"]`, `mac = "02:00:00:00:00:01"`, `policy = "always"`, `cpus = [1]`, `memory = 64`} {
+				if !strings.Contains(string(hcl), want) {
+					t.Errorf("web.hcl lacks %q:\n%s", want, hcl)
+				}
+			}
+			// Running it again refuses: DIR is not empty.
+			_, stderr := roost(t, 1, "import", "albatross", "-from", alb, "-o", out, "-blocks", "none", "-dbdir", dbdir, "-albatross-tmpdir", filepath.Join(w, "run"))
+			if !strings.Contains(stderr, "not empty") {
+				t.Errorf("second import: %s", stderr)
+			}
+		})
+	}
+}
+
+func TestImportAlbatrossRefusesRunningDaemon(t *testing.T) {
+	alb, _ := albatrossHost(t)
+	w := t.TempDir()
+	run := filepath.Join(w, "run")
+	os.MkdirAll(filepath.Join(run, "util"), 0o755)
+	l, err := net.Listen("unix", filepath.Join(run, "util", "vmmd.sock"))
+	if err != nil {
+		t.Skip(err)
+	}
+	defer l.Close()
+	_, stderr := roost(t, 1, "import", "albatross", "-from", alb, "-o", filepath.Join(w, "conf"), "-dbdir", filepath.Join(w, "db"), "-albatross-tmpdir", run)
+	if !strings.Contains(stderr, "albatrossd is running") || !strings.Contains(stderr, "stop it first") {
+		t.Errorf("stderr: %s", stderr)
+	}
+	if _, err := os.Stat(filepath.Join(w, "conf")); !os.IsNotExist(err) {
+		t.Errorf("the configuration was written while albatrossd runs")
+	}
+}
+
+func TestImportAlbatrossBadDump(t *testing.T) {
+	w := t.TempDir()
+	os.WriteFile(filepath.Join(w, "state"), []byte{0xa6, 0x05, 0x30}, 0o600)
+	_, stderr := roost(t, 1, "import", "albatross", "-state", filepath.Join(w, "state"), "-blocks", "none", "-o", filepath.Join(w, "conf"), "-albatross-tmpdir", w)
+	if !strings.Contains(stderr, "at byte 1") {
+		t.Errorf("stderr: %s", stderr)
 	}
 }
