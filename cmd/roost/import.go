@@ -110,7 +110,7 @@ func runImportAlbatross(ctx context.Context, g *globals, args []string) error {
 	if err := emptyDir(*outDir); err != nil {
 		return err
 	}
-	f, fi, err := regfile.Open(*stateFile, 1<<34)
+	f, fi, err := regfile.Open(*stateFile, 1<<32)
 	if err != nil {
 		return fmt.Errorf("read albatross state: %w", err)
 	}
@@ -273,15 +273,22 @@ func writeImport(dir string, files map[string][]byte) error {
 // size bytes: sparse, to a temporary file that is checked against src by
 // SHA-256, synced and then linked to the name, which fails rather than
 // replace a block that exists.
+//
+// A roost block that exists already is accepted when it is the copy an
+// earlier, interrupted import made (its size is size, its first bytes
+// hash as src): import can run again. Any other is refused.
 func copyBlock(ctx context.Context, d datadir.Dir, src, name string, size int64) error {
-	if _, err := os.Lstat(d.Block(name)); err == nil {
-		return fmt.Errorf("roost block %s exists; import replaces no block (roost block export %s keeps a copy, then remove it)", name, name)
-	}
 	in, fi, err := regfile.Open(src, -1)
 	if err != nil {
 		return err
 	}
 	defer in.Close()
+	if _, err := os.Lstat(d.Block(name)); err == nil {
+		if same, err := sameBlock(d.Block(name), in, fi.Size(), size); err != nil || !same {
+			return fmt.Errorf("roost block %s exists and is no copy of this albatross block; import replaces no block (roost block export %s keeps a copy, then remove it)", name, name)
+		}
+		return nil
+	}
 	if err := os.MkdirAll(d.BlockDir(), 0o700); err != nil {
 		return err
 	}
@@ -323,6 +330,25 @@ func copyBlock(ctx context.Context, d datadir.Dir, src, name string, size int64)
 		return err
 	}
 	return syncDir(d.BlockDir())
+}
+
+// sameBlock reports whether the block file path has size bytes and
+// starts with the srcSize bytes of src.
+func sameBlock(path string, src *os.File, srcSize, size int64) (bool, error) {
+	f, fi, err := regfile.Open(path, -1)
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	if fi.Size() != size {
+		return false, nil
+	}
+	want, err := sum256(io.NewSectionReader(src, 0, srcSize))
+	if err != nil {
+		return false, err
+	}
+	got, err := sum256(io.NewSectionReader(f, 0, srcSize))
+	return got == want, err
 }
 
 func sum256(r io.Reader) ([32]byte, error) {

@@ -193,6 +193,17 @@ func TestImportAlbatross(t *testing.T) {
 					t.Errorf("web.hcl lacks %q:\n%s", want, hcl)
 				}
 			}
+			if mode == "copy" {
+				// An import interrupted after its copies runs again:
+				// the blocks it made are taken as done.
+				roost(t, 0, "import", "albatross", "-from", alb, "-o", filepath.Join(w, "again"), "-dbdir", dbdir, "-albatross-tmpdir", filepath.Join(w, "run"))
+				// A block of other contents is never replaced.
+				os.WriteFile(filepath.Join(dbdir, "block", "shop.data"), []byte("other"), 0o600)
+				_, stderr := roost(t, 1, "import", "albatross", "-from", alb, "-o", filepath.Join(w, "third"), "-dbdir", dbdir, "-albatross-tmpdir", filepath.Join(w, "run"))
+				if !strings.Contains(stderr, "replaces no block") {
+					t.Errorf("import over another block: %s", stderr)
+				}
+			}
 			// Running it again refuses: DIR is not empty.
 			_, stderr := roost(t, 1, "import", "albatross", "-from", alb, "-o", out, "-blocks", "none", "-dbdir", dbdir, "-albatross-tmpdir", filepath.Join(w, "run"))
 			if !strings.Contains(stderr, "not empty") {
@@ -228,4 +239,40 @@ func TestImportAlbatrossBadDump(t *testing.T) {
 	if !strings.Contains(stderr, "at byte 1") {
 		t.Errorf("stderr: %s", stderr)
 	}
+}
+
+// FuzzImportAlbatross converts whatever decodes: no dump panics the
+// converter, and what it writes is in canonical layout.
+func FuzzImportAlbatross(f *testing.F) {
+	data, err := os.ReadFile("../../internal/albatross/testdata/albatross-tests.txt")
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if _, b64, ok := strings.Cut(line, " "); ok && !strings.HasPrefix(line, "#") {
+			b, _ := base64.StdEncoding.DecodeString(b64)
+			f.Add(b)
+		}
+	}
+	name, _ := albatross.ParseName("a:b")
+	prio := -3
+	f.Add(albatrosstest.Encode([]albatross.Unikernel{{Name: name, Typ: "solo5", Startup: &prio, CPUIDs: []int{0, 0}, Memory: -1,
+		Fail: albatross.FailBehaviour{Restart: true, ExitCodes: []int{0, 1, 300}}, Argv: []string{"${x}", "%{y}"}}}))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		st, err := albatross.DecodeState(b)
+		if err != nil {
+			return
+		}
+		imp, err := convertAlbatross(st, nil)
+		if err != nil {
+			return
+		}
+		for n, src := range imp.Files {
+			if strings.HasSuffix(n, ".hcl") {
+				if got, diags := config.Format(src, n); diags.HasErrors() || !bytes.Equal(got, src) {
+					t.Fatalf("%s is not canonical HCL: %v\n%s", n, diags, src)
+				}
+			}
+		}
+	})
 }
