@@ -95,15 +95,16 @@ func TestImportAlbatrossVectors(t *testing.T) {
 // albatrossHost writes an albatross-style data directory: a state dump
 // made with albatrosstest, a zlib-compressed image and block files with
 // data (one sparse, one not a whole MiB). It returns the dbdir and the
-// block contents by albatross file name.
-func albatrossHost(t *testing.T) (string, map[string][]byte) {
+// block contents by albatross file name. behaviour is what the simulated
+// tender does with the images.
+func albatrossHost(t *testing.T, behaviour string) (string, map[string][]byte) {
 	t.Helper()
 	dir := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(dir, "block"), 0o700); err != nil {
 		t.Fatal(err)
 	}
 	img := func(devs ...solo5.Device) []byte {
-		b, _ := solo5test.Build(solo5test.Spec{Devices: devs})
+		b, _ := solo5test.Build(solo5test.Spec{Devices: devs, Behaviour: behaviour})
 		return b
 	}
 	var z bytes.Buffer
@@ -153,7 +154,7 @@ func albatrossHost(t *testing.T) (string, map[string][]byte) {
 func TestImportAlbatross(t *testing.T) {
 	for _, mode := range []string{"copy", "move"} {
 		t.Run(mode, func(t *testing.T) {
-			alb, blocks := albatrossHost(t)
+			alb, blocks := albatrossHost(t, "")
 			w := t.TempDir()
 			out, dbdir := filepath.Join(w, "conf"), filepath.Join(w, "dbdir")
 			stdout, _ := roost(t, 0, "import", "albatross", "-from", alb, "-o", out, "-blocks", mode,
@@ -214,7 +215,7 @@ func TestImportAlbatross(t *testing.T) {
 }
 
 func TestImportAlbatrossRefusesRunningDaemon(t *testing.T) {
-	alb, _ := albatrossHost(t)
+	alb, _ := albatrossHost(t, "")
 	w := t.TempDir()
 	run := filepath.Join(w, "run")
 	os.MkdirAll(filepath.Join(run, "util"), 0o755)
