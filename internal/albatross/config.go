@@ -1,11 +1,8 @@
 package albatross
 
 import (
-	"fmt"
 	"net"
 )
-
-var sprintf = fmt.Sprintf
 
 // decodeConfig reads one unikernel config (a SEQUENCE, v1 on; v0 too) of
 // config version v from r.

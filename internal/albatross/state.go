@@ -1,6 +1,7 @@
 package albatross
 
 import (
+	"fmt"
 	"net"
 )
 
@@ -109,7 +110,7 @@ func DecodeState(b []byte) (*State, error) {
 	tag := int(e.tag & 0x1f)
 	cv, ok := configVersion[tag]
 	if !ok {
-		return nil, &DecodeError{Offset: e.off, Msg: sprintf("state version [%d] is not one roost reads (it reads [0] to [6])", tag), Err: ErrUnsupported}
+		return nil, &DecodeError{Offset: e.off, Msg: fmt.Sprintf("state version [%d] is not one roost reads (it reads [0] to [6])", tag), Err: ErrUnsupported}
 	}
 	st := &State{Tag: tag, ConfigVersion: cv}
 	body := e.body
