@@ -43,7 +43,7 @@ The block files under ALBATROSS_DBDIR/block go into roost's data directory
   move  renamed (both data directories on one file system);
   none  left alone.
 An existing roost block is never replaced. With -state FILE there is no
-albatross block directory, and -blocks must be none.
+albatross block directory, and -blocks is none.
 
 import refuses while albatrossd runs: its socket (-albatross-tmpdir,
 default /run/albatross on Linux, /var/run/albatross on FreeBSD, then
@@ -94,8 +94,13 @@ func runImportAlbatross(ctx context.Context, g *globals, args []string) error {
 	if *from != "" && *stateFile != "" {
 		return errors.New("give -from or -state, not both")
 	}
+	blocksSet := false
+	flags.Visit(func(f *flag.Flag) { blocksSet = blocksSet || f.Name == "blocks" })
+	if *stateFile != "" && !blocksSet {
+		*blocks = "none"
+	}
 	if *stateFile != "" && *blocks != "none" {
-		return errors.New("-state reads a dump alone, with no albatross block directory: add -blocks none, or use -from ALBATROSS_DBDIR")
+		return errors.New("-state reads a dump alone, with no albatross block directory: -blocks must be none; use -from ALBATROSS_DBDIR to carry blocks over")
 	}
 	albDB := *from
 	if *stateFile == "" {

@@ -236,9 +236,13 @@ func TestImportAlbatrossRefusesRunningDaemon(t *testing.T) {
 func TestImportAlbatrossBadDump(t *testing.T) {
 	w := t.TempDir()
 	os.WriteFile(filepath.Join(w, "state"), []byte{0xa6, 0x05, 0x30}, 0o600)
-	_, stderr := roost(t, 1, "import", "albatross", "-state", filepath.Join(w, "state"), "-blocks", "none", "-o", filepath.Join(w, "conf"), "-albatross-tmpdir", w)
+	_, stderr := roost(t, 1, "import", "albatross", "-state", filepath.Join(w, "state"), "-o", filepath.Join(w, "conf"), "-albatross-tmpdir", w)
 	if !strings.Contains(stderr, "at byte 1") {
 		t.Errorf("stderr: %s", stderr)
+	}
+	_, stderr = roost(t, 1, "import", "albatross", "-state", filepath.Join(w, "state"), "-blocks", "copy", "-o", filepath.Join(w, "conf"), "-albatross-tmpdir", w)
+	if !strings.Contains(stderr, "-blocks must be none") {
+		t.Errorf("-state with -blocks copy: %s", stderr)
 	}
 }
 
