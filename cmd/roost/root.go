@@ -31,6 +31,7 @@ func commands() []command {
 		{name: "apply", args: "[DIR|PLANFILE]", short: "make the host equal to the configuration", run: runApply},
 		{name: "destroy", args: "[DIR]", short: "stop and remove everything roost runs (blocks are kept)", run: runDestroy},
 		{name: "watch", args: "[DIR]", short: "apply, then keep the host equal to the configuration", run: runWatch},
+		{name: "import", args: "albatross -o DIR", short: "write a configuration from albatross's state, carry its blocks over", run: runImport},
 		{name: "block", args: "list|export|import", short: "list a host's blocks, export or import their contents", run: runBlock},
 		{name: "status", args: "[NAME]", short: "show the unikernels' state, pids, restarts, resources", run: runStatus},
 		{name: "logs", args: "NAME", short: "print a unikernel's console output", run: runLogs},
