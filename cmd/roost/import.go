@@ -68,6 +68,57 @@ func albatrossDefaults() (dbdir, tmpdir string) {
 }
 
 func runImportAlbatross(ctx context.Context, g *globals, args []string) error {
+	o, err := parseImportFlags(g, args)
+	if err != nil {
+		return err
+	}
+	if err := albatrossRunning(o.tmpdir, o.albDB); err != nil {
+		return err
+	}
+	if err := emptyDir(o.outDir); err != nil {
+		return err
+	}
+	st, err := readAlbatrossState(o.stateFile)
+	if err != nil {
+		return err
+	}
+	imp, err := convertAlbatross(st, albatrossBlockSize(o.albDB))
+	if err != nil {
+		return err
+	}
+	var dbdir datadir.Dir
+	var moved []string
+	if o.blocks != "none" && len(imp.Blocks) > 0 {
+		s, err := g.openHost(".", nil)
+		if err != nil {
+			return err
+		}
+		defer s.host.Close()
+		release, err := s.lock(ctx, true, o.lockTimeout)
+		if err != nil {
+			return err
+		}
+		defer release()
+		dbdir = s.dbdir
+		if moved, err = carryBlocks(ctx, dbdir, o, imp); err != nil {
+			return err
+		}
+	}
+	if err := writeImport(o.outDir, imp.Files); err != nil {
+		return err
+	}
+	printImport(g.stdout, st, imp, o.outDir, o.blocks, dbdir, moved)
+	return nil
+}
+
+// importOptions are import albatross's flags, checked, with the paths
+// resolved.
+type importOptions struct {
+	albDB, stateFile, outDir, blocks, tmpdir string
+	lockTimeout                              time.Duration
+}
+
+func parseImportFlags(g *globals, args []string) (*importOptions, error) {
 	defDB, defTmp := albatrossDefaults()
 	flags := newFlagSet(g, "import albatross", "[-from ALBATROSS_DBDIR | -state FILE] -o DIR [-blocks copy|move|none]", importHelp)
 	from := flags.String("from", "", "albatross's data directory (default "+defDB+")")
@@ -78,21 +129,21 @@ func runImportAlbatross(ctx context.Context, g *globals, args []string) error {
 	lockTimeout := flags.Duration("lock-timeout", 10*time.Second, "how long to wait for the data directory's lock")
 	pos, err := parseArgs(flags, args)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if len(pos) > 0 {
-		return fmt.Errorf("import albatross takes no arguments, got %q", pos)
+		return nil, fmt.Errorf("import albatross takes no arguments, got %q", pos)
 	}
 	if *outDir == "" {
-		return errors.New("import albatross needs -o DIR, the configuration directory to write")
+		return nil, errors.New("import albatross needs -o DIR, the configuration directory to write")
 	}
 	switch *blocks {
 	case "copy", "move", "none":
 	default:
-		return fmt.Errorf("-blocks is %q; use copy, move or none", *blocks)
+		return nil, fmt.Errorf("-blocks is %q; use copy, move or none", *blocks)
 	}
 	if *from != "" && *stateFile != "" {
-		return errors.New("give -from or -state, not both")
+		return nil, errors.New("give -from or -state, not both")
 	}
 	blocksSet := false
 	flags.Visit(func(f *flag.Flag) { blocksSet = blocksSet || f.Name == "blocks" })
@@ -100,87 +151,76 @@ func runImportAlbatross(ctx context.Context, g *globals, args []string) error {
 		*blocks = "none"
 	}
 	if *stateFile != "" && *blocks != "none" {
-		return errors.New("-state reads a dump alone, with no albatross block directory: -blocks must be none; use -from ALBATROSS_DBDIR to carry blocks over")
+		return nil, errors.New("-state reads a dump alone, with no albatross block directory: -blocks must be none; use -from ALBATROSS_DBDIR to carry blocks over")
 	}
-	albDB := *from
-	if *stateFile == "" {
-		if albDB == "" {
-			albDB = defDB
+	o := &importOptions{albDB: *from, stateFile: *stateFile, outDir: *outDir, blocks: *blocks, tmpdir: *tmpdir, lockTimeout: *lockTimeout}
+	if o.stateFile == "" {
+		if o.albDB == "" {
+			o.albDB = defDB
 		}
-		*stateFile = filepath.Join(albDB, "state")
+		o.stateFile = filepath.Join(o.albDB, "state")
 	}
-	if err := albatrossRunning(*tmpdir, albDB); err != nil {
-		return err
-	}
-	if err := emptyDir(*outDir); err != nil {
-		return err
-	}
-	f, fi, err := regfile.Open(*stateFile, 1<<32)
+	return o, nil
+}
+
+// readAlbatrossState reads and decodes albatross's state dump.
+func readAlbatrossState(path string) (*albatross.State, error) {
+	f, fi, err := regfile.Open(path, 1<<32)
 	if err != nil {
-		return fmt.Errorf("read albatross state: %w", err)
+		return nil, fmt.Errorf("read albatross state: %w", err)
 	}
 	dump, err := io.ReadAll(io.NewSectionReader(f, 0, fi.Size()))
 	f.Close()
 	if err != nil {
-		return fmt.Errorf("read albatross state %s: %w", *stateFile, err)
+		return nil, fmt.Errorf("read albatross state %s: %w", path, err)
 	}
 	st, err := albatross.DecodeState(dump)
 	if err != nil {
-		return fmt.Errorf("decode %s: %w", *stateFile, err)
+		return nil, fmt.Errorf("decode %s: %w", path, err)
 	}
-	var size blockFileSize
-	if albDB != "" {
-		size = func(file string) (int64, error) {
-			fi, err := os.Lstat(filepath.Join(albDB, "block", file))
-			if err != nil {
-				return 0, err
-			}
-			if !fi.Mode().IsRegular() {
-				return 0, fmt.Errorf("%s is no regular file", file)
-			}
-			return fi.Size(), nil
-		}
-	}
-	imp, err := convertAlbatross(st, size)
-	if err != nil {
-		return err
-	}
+	return st, nil
+}
 
-	var dbdir datadir.Dir
+// albatrossBlockSize tells the sizes of the block files in albatross's
+// data directory albDB; nil without one.
+func albatrossBlockSize(albDB string) blockFileSize {
+	if albDB == "" {
+		return nil
+	}
+	return func(file string) (int64, error) {
+		fi, err := os.Lstat(filepath.Join(albDB, "block", file))
+		if err != nil {
+			return 0, err
+		}
+		if !fi.Mode().IsRegular() {
+			return 0, fmt.Errorf("%s is no regular file", file)
+		}
+		return fi.Size(), nil
+	}
+}
+
+// carryBlocks copies or moves albatross's block files into dbdir, as
+// o.blocks says, and returns the roost blocks made.
+func carryBlocks(ctx context.Context, dbdir datadir.Dir, o *importOptions, imp *albatrossImport) ([]string, error) {
 	var moved []string
-	if *blocks != "none" && len(imp.Blocks) > 0 {
-		s, err := g.openHost(".", nil)
+	for _, b := range imp.Blocks {
+		if b.Size < 0 {
+			continue
+		}
+		src := filepath.Join(o.albDB, "block", b.File)
+		size := (b.Size + 1<<20 - 1) >> 20 << 20
+		var err error
+		if o.blocks == "move" {
+			err = moveBlock(dbdir, src, b.Block, size)
+		} else {
+			err = copyBlock(ctx, dbdir, src, b.Block, size)
+		}
 		if err != nil {
-			return err
+			return moved, fmt.Errorf("%s albatross block %s to roost block %s: %w (the configuration was not written)", o.blocks, b.File, b.Block, err)
 		}
-		defer s.host.Close()
-		release, err := s.lock(ctx, true, *lockTimeout)
-		if err != nil {
-			return err
-		}
-		defer release()
-		dbdir = s.dbdir
-		for _, b := range imp.Blocks {
-			if b.Size < 0 {
-				continue
-			}
-			src := filepath.Join(albDB, "block", b.File)
-			if *blocks == "move" {
-				err = moveBlock(dbdir, src, b.Block, (b.Size+1<<20-1)>>20<<20)
-			} else {
-				err = copyBlock(ctx, dbdir, src, b.Block, (b.Size+1<<20-1)>>20<<20)
-			}
-			if err != nil {
-				return fmt.Errorf("%s albatross block %s to roost block %s: %w (the configuration was not written)", *blocks, b.File, b.Block, err)
-			}
-			moved = append(moved, b.Block)
-		}
+		moved = append(moved, b.Block)
 	}
-	if err := writeImport(*outDir, imp.Files); err != nil {
-		return err
-	}
-	printImport(g.stdout, st, imp, *outDir, *blocks, dbdir, moved)
-	return nil
+	return moved, nil
 }
 
 // albatrossRunning fails while albatrossd runs: its socket answers, or a

@@ -172,18 +172,9 @@ func unikernelHCL(u albatross.Unikernel, name string, groups map[int][]string, b
 		out.Notes = append(out.Notes, fmt.Sprintf("%s (%s.hcl): %s", name, name, s))
 		return s
 	}
-	img := u.Image
-	if u.Compressed {
-		z, err := compress.NewReader(bytes.NewReader(u.Image), maxImportImage)
-		if err != nil {
-			return nil, fmt.Errorf("decompress the image of %s: %w", u.Name, err)
-		}
-		if z.Format == compress.None {
-			return nil, fmt.Errorf("decompress the image of %s: albatross marks it compressed, but it is neither zlib nor gzip", u.Name)
-		}
-		if img, err = io.ReadAll(z); err != nil {
-			return nil, fmt.Errorf("decompress the image of %s: %w", u.Name, err)
-		}
+	img, err := importImage(u)
+	if err != nil {
+		return nil, err
 	}
 	imgPath := "images/" + name + ".hvt"
 	out.Files[imgPath] = img
@@ -191,61 +182,7 @@ func unikernelHCL(u albatross.Unikernel, name string, groups map[int][]string, b
 	f := hclwrite.NewEmptyFile()
 	root := f.Body()
 	comment(root, fmt.Sprintf("Imported from albatross: unikernel %s.", u.Name))
-	var blocks []*hclwrite.Block
-	type attach struct {
-		dev, block string
-		sector     *int
-		notes      []string
-	}
-	var attaches []attach
-	for _, b := range u.Blocks {
-		dev := b.Name
-		albName := b.BlockName()
-		// albatross names a block by the unikernel's path and the block
-		// name: unikernels of one path that name one block share it.
-		file := u.Name.BlockFile(albName)
-		a := attach{dev: dev, sector: b.SectorSize}
-		if !config.ValidDevice(dev) {
-			a.notes = append(a.notes, note("device %q is no Solo5 manifest name (1 to 67 letters and digits): kept as albatross had it, fix it to the image's manifest name", dev))
-		}
-		if rn, ok := blockTaken[file]; ok {
-			a.block = rn
-			attaches = append(attaches, a)
-			continue
-		}
-		dotted := roostName(append(append([]string{}, u.Name.Path...), albName))
-		rn := unique(dotted, blockNames)
-		blockTaken[file] = rn
-		a.block = rn
-		var sz int64 = -1
-		if size != nil {
-			// Older albatross versions wrote dotted names.
-			for _, cand := range []string{file, dotted, albName} {
-				if n, err := size(cand); err == nil {
-					file, sz = cand, n
-					break
-				}
-			}
-		}
-		bb := hclwrite.NewBlock("block", []string{rn})
-		if sz < 0 {
-			comment(bb.Body(), note("albatross block file %s not found: size 1 MiB is a placeholder", file))
-			bb.Body().SetAttributeValue("size", cty.NumberIntVal(1))
-		} else {
-			mib := (sz + 1<<20 - 1) >> 20
-			if mib < 1 {
-				mib = 1
-			}
-			if sz != mib<<20 {
-				comment(bb.Body(), note("albatross block file %s has %d bytes, not whole MiB: roost declares %d MiB and grows it", file, sz, mib))
-			}
-			comment(bb.Body(), fmt.Sprintf("albatross block %s (%d bytes).", file, sz))
-			bb.Body().SetAttributeValue("size", cty.NumberIntVal(mib))
-		}
-		blocks = append(blocks, bb)
-		out.Blocks = append(out.Blocks, albatrossBlock{File: file, Block: rn, Size: sz})
-		attaches = append(attaches, a)
-	}
+	blocks, attaches := importBlocks(u, size, blockTaken, blockNames, out, note)
 	for _, bb := range blocks {
 		root.AppendBlock(bb)
 		root.AppendNewline()
@@ -275,6 +212,106 @@ func unikernelHCL(u albatross.Unikernel, name string, groups map[int][]string, b
 			comment(body, fmt.Sprintf("albatross startup priority %d: the first group it started.", prio))
 		}
 	}
+	importNets(body, u, name, note)
+	importAttaches(body, attaches)
+	body.AppendNewline()
+	importRestart(body.AppendNewBlock("restart", nil).Body(), u.Fail)
+	src, diags := config.Format(f.Bytes(), name+".hcl")
+	if diags.HasErrors() {
+		return nil, fmt.Errorf("BUG: format the import of %s: %s", u.Name, diags.Error())
+	}
+	return src, nil
+}
+
+// importImage is the unikernel's image, decompressed if albatross kept it
+// compressed.
+func importImage(u albatross.Unikernel) ([]byte, error) {
+	if !u.Compressed {
+		return u.Image, nil
+	}
+	z, err := compress.NewReader(bytes.NewReader(u.Image), maxImportImage)
+	if err != nil {
+		return nil, fmt.Errorf("decompress the image of %s: %w", u.Name, err)
+	}
+	if z.Format == compress.None {
+		return nil, fmt.Errorf("decompress the image of %s: albatross marks it compressed, but it is neither zlib nor gzip", u.Name)
+	}
+	img, err := io.ReadAll(z)
+	if err != nil {
+		return nil, fmt.Errorf("decompress the image of %s: %w", u.Name, err)
+	}
+	return img, nil
+}
+
+// importAttach is one of a unikernel's block devices, as the import writes
+// it.
+type importAttach struct {
+	dev, block string
+	sector     *int
+	notes      []string
+}
+
+// importBlocks declares the blocks of u that no earlier unikernel
+// declared, and returns them and u's attachments.
+func importBlocks(u albatross.Unikernel, size blockFileSize, blockTaken map[string]string, blockNames map[string]bool, out *albatrossImport, note func(string, ...any) string) ([]*hclwrite.Block, []importAttach) {
+	var blocks []*hclwrite.Block
+	var attaches []importAttach
+	for _, b := range u.Blocks {
+		dev := b.Name
+		albName := b.BlockName()
+		// albatross names a block by the unikernel's path and the block
+		// name: unikernels of one path that name one block share it.
+		file := u.Name.BlockFile(albName)
+		a := importAttach{dev: dev, sector: b.SectorSize}
+		if !config.ValidDevice(dev) {
+			a.notes = append(a.notes, note("device %q is no Solo5 manifest name (1 to 67 letters and digits): kept as albatross had it, fix it to the image's manifest name", dev))
+		}
+		if rn, ok := blockTaken[file]; ok {
+			a.block = rn
+			attaches = append(attaches, a)
+			continue
+		}
+		dotted := roostName(append(append([]string{}, u.Name.Path...), albName))
+		rn := unique(dotted, blockNames)
+		blockTaken[file] = rn
+		a.block = rn
+		var sz int64 = -1
+		if size != nil {
+			// Older albatross versions wrote dotted names.
+			for _, cand := range []string{file, dotted, albName} {
+				if n, err := size(cand); err == nil {
+					file, sz = cand, n
+					break
+				}
+			}
+		}
+		blocks = append(blocks, albatrossBlockHCL(rn, file, sz, note))
+		out.Blocks = append(out.Blocks, albatrossBlock{File: file, Block: rn, Size: sz})
+		attaches = append(attaches, a)
+	}
+	return blocks, attaches
+}
+
+// albatrossBlockHCL is the block rn for albatross's block file of sz bytes (-1:
+// not found).
+func albatrossBlockHCL(rn, file string, sz int64, note func(string, ...any) string) *hclwrite.Block {
+	bb := hclwrite.NewBlock("block", []string{rn})
+	if sz < 0 {
+		comment(bb.Body(), note("albatross block file %s not found: size 1 MiB is a placeholder", file))
+		bb.Body().SetAttributeValue("size", cty.NumberIntVal(1))
+		return bb
+	}
+	mib := max((sz+1<<20-1)>>20, 1)
+	if sz != mib<<20 {
+		comment(bb.Body(), note("albatross block file %s has %d bytes, not whole MiB: roost declares %d MiB and grows it", file, sz, mib))
+	}
+	comment(bb.Body(), fmt.Sprintf("albatross block %s (%d bytes).", file, sz))
+	bb.Body().SetAttributeValue("size", cty.NumberIntVal(mib))
+	return bb
+}
+
+// importNets writes u's net devices.
+func importNets(body *hclwrite.Body, u albatross.Unikernel, name string, note func(string, ...any) string) {
 	for _, br := range u.Bridges {
 		body.AppendNewline()
 		nb := body.AppendNewBlock("net", []string{br.Name})
@@ -295,6 +332,10 @@ func unikernelHCL(u albatross.Unikernel, name string, groups map[int][]string, b
 			nb.Body().SetAttributeValue("mac", cty.StringVal(derived))
 		}
 	}
+}
+
+// importAttaches writes the unikernel's block devices.
+func importAttaches(body *hclwrite.Body, attaches []importAttach) {
 	for _, a := range attaches {
 		body.AppendNewline()
 		bb := body.AppendNewBlock("block", []string{a.dev})
@@ -308,17 +349,19 @@ func unikernelHCL(u albatross.Unikernel, name string, groups map[int][]string, b
 			bb.Body().SetAttributeValue("sector_size", cty.NumberIntVal(int64(*a.sector)))
 		}
 	}
-	body.AppendNewline()
-	rb := body.AppendNewBlock("restart", nil)
+}
+
+// importRestart writes albatross's fail behaviour as a restart block.
+func importRestart(rb *hclwrite.Body, fail albatross.FailBehaviour) {
 	switch {
-	case !u.Fail.Restart:
-		rb.Body().SetAttributeValue("policy", cty.StringVal("never"))
-	case len(u.Fail.ExitCodes) == 0:
-		comment(rb.Body(), "albatross restarted it on every exit but a configuration error (1, 60-64), and not after a signal.")
-		rb.Body().SetAttributeValue("policy", cty.StringVal("always"))
+	case !fail.Restart:
+		rb.SetAttributeValue("policy", cty.StringVal("never"))
+	case len(fail.ExitCodes) == 0:
+		comment(rb, "albatross restarted it on every exit but a configuration error (1, 60-64), and not after a signal.")
+		rb.SetAttributeValue("policy", cty.StringVal("always"))
 	default:
 		var codes, dropped []int
-		for _, c := range u.Fail.ExitCodes {
+		for _, c := range fail.ExitCodes {
 			if c == 0 || albatrossConfigError(c) || c > 255 || c < 0 {
 				dropped = append(dropped, c)
 				continue
@@ -326,16 +369,11 @@ func unikernelHCL(u albatross.Unikernel, name string, groups map[int][]string, b
 			codes = append(codes, c)
 		}
 		if len(dropped) > 0 {
-			comment(rb.Body(), fmt.Sprintf("albatross listed exit codes %v too, which it never restarted on (0, 1, 60-64 or out of range).", dropped))
+			comment(rb, fmt.Sprintf("albatross listed exit codes %v too, which it never restarted on (0, 1, 60-64 or out of range).", dropped))
 		}
-		rb.Body().SetAttributeValue("policy", cty.StringVal("on-failure"))
+		rb.SetAttributeValue("policy", cty.StringVal("on-failure"))
 		if len(codes) > 0 {
-			rb.Body().SetAttributeValue("exit_codes", intList(codes))
+			rb.SetAttributeValue("exit_codes", intList(codes))
 		}
 	}
-	src, diags := config.Format(f.Bytes(), name+".hcl")
-	if diags.HasErrors() {
-		return nil, fmt.Errorf("BUG: format the import of %s: %s", u.Name, diags.Error())
-	}
-	return src, nil
 }
