@@ -253,24 +253,11 @@ func runBlockExport(ctx context.Context, g *globals, args []string) error {
 	} else if _, err := os.Lstat(*out); err == nil {
 		return fmt.Errorf("%s exists; block export never overwrites a file: remove it or give another -o", *out)
 	}
-	s, err := g.openHost(".", localConfig())
+	_, f, size, done, err := g.lockedBlock(ctx, name, false, *lockTimeout, "export")
 	if err != nil {
 		return err
 	}
-	defer s.host.Close()
-	release, err := s.lock(ctx, false, *lockTimeout)
-	if err != nil {
-		return err
-	}
-	defer release()
-	f, size, err := s.openBlock(name, os.O_RDONLY)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	if err := s.checkDetached(ctx, "export", name); err != nil {
-		return err
-	}
+	defer done()
 	bar := g.progress("export "+name, size)
 	var update func(int64)
 	if bar != nil {
@@ -321,24 +308,11 @@ func runBlockImport(ctx context.Context, g *globals, args []string) error {
 		// regfile leaves the file non-blocking: read it with pread.
 		in, inSize = io.NewSectionReader(f, 0, fi.Size()), fi.Size()
 	}
-	s, err := g.openHost(".", localConfig())
+	s, f, size, done, err := g.lockedBlock(ctx, name, true, *lockTimeout, "import into")
 	if err != nil {
 		return err
 	}
-	defer s.host.Close()
-	release, err := s.lock(ctx, true, *lockTimeout)
-	if err != nil {
-		return err
-	}
-	defer release()
-	f, size, err := s.openBlock(name, os.O_RDONLY)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	if err := s.checkDetached(ctx, "import into", name); err != nil {
-		return err
-	}
+	defer done()
 	z, err := compress.NewReader(in, size)
 	if err != nil {
 		return fmt.Errorf("import block %s: %w", name, err)
@@ -375,3 +349,28 @@ func runBlockImport(ctx context.Context, g *globals, args []string) error {
 
 // bytesMiB is a block size as the configuration writes it.
 func bytesMiB(n int64) string { return regfile.Size(n) }
+
+// lockedBlock opens the host, takes the data directory's lock (exclusive
+// for a change), opens block name and checks that no running tender has
+// it attached (verb says what was refused). done releases all of it.
+func (g *globals) lockedBlock(ctx context.Context, name string, exclusive bool, timeout time.Duration, verb string) (s *session, f *os.File, size int64, done func(), err error) {
+	if s, err = g.openHost(".", localConfig()); err != nil {
+		return nil, nil, 0, nil, err
+	}
+	release, err := s.lock(ctx, exclusive, timeout)
+	if err != nil {
+		s.host.Close()
+		return nil, nil, 0, nil, err
+	}
+	unlock := func() { release(); s.host.Close() }
+	if f, size, err = s.openBlock(name, os.O_RDONLY); err != nil {
+		unlock()
+		return nil, nil, 0, nil, err
+	}
+	closeAll := func() { f.Close(); unlock() }
+	if err := s.checkDetached(ctx, verb, name); err != nil {
+		closeAll()
+		return nil, nil, 0, nil, err
+	}
+	return s, f, size, closeAll, nil
+}
