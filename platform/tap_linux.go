@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"syscall"
 	"unsafe"
 
 	"github.com/roostd/roost/plan"
+	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netlink/nl"
 	"golang.org/x/sys/unix"
 )
 
@@ -27,17 +30,20 @@ func (h *nlHost) ensureTap1(unikernel string, n plan.SpecNet) error {
 	if !isBridge(br) {
 		return fmt.Errorf("interface %s is a %s, not a bridge", n.Bridge, br.Type())
 	}
-	link, err := h.linkByName(n.Tap)
-	created := false
-	if errors.Is(err, ErrNoInterface) {
-		err = h.createTap(n.Tap, alias)
-		// EBUSY: another process made it since we looked; it is
-		// judged like any existing one.
-		created = err == nil
-		if err == nil || errors.Is(err, unix.EBUSY) {
-			link, err = h.linkByName(n.Tap)
+	// Most taps roost ensures are new: create first, and look only when
+	// the name is taken (EBUSY), whether by one of roost's taps or not.
+	switch err := h.createTap(n.Tap, alias, br); {
+	case err == nil:
+		if err := h.inNS(func() error { return offloadsOff(n.Tap) }); err != nil {
+			// Solo5's tap_attach does the same when it attaches and
+			// ignores failure; the tap works either way.
+			h.log.Warn("could not turn off GSO and GRO", "tap", n.Tap, "err", err)
 		}
+		return nil
+	case !errors.Is(err, unix.EBUSY):
+		return err
 	}
+	link, err := h.linkByName(n.Tap)
 	if err != nil {
 		return err
 	}
@@ -62,13 +68,6 @@ func (h *nlHost) ensureTap1(unikernel string, n plan.SpecNet) error {
 			return fmt.Errorf("enslave to bridge %s: %w", n.Bridge, err)
 		}
 	}
-	if created {
-		if err := h.inNS(func() error { return offloadsOff(n.Tap) }); err != nil {
-			// Solo5's tap_attach does the same when it attaches and
-			// ignores failure; the tap works either way.
-			h.log.Warn("could not turn off GSO and GRO", "tap", n.Tap, "err", err)
-		}
-	}
 	// Last, as the tender refuses a tap that is down.
 	if !isUp(link) {
 		if err := h.handle.LinkSetUp(link); err != nil {
@@ -79,9 +78,10 @@ func (h *nlHost) ensureTap1(unikernel string, n plan.SpecNet) error {
 }
 
 // createTap makes the persistent tap name with the interface alias alias,
-// as `ip tuntap add mode tap` does but named before it outlives roost:
-// attach a /dev/net/tun file with IFF_TUN_EXCL (fail with EBUSY if the
-// name exists), set the alias over netlink while the file holds the tap,
+// up on the bridge br, as `ip tuntap add mode tap` and `ip link set` do
+// but named before it outlives roost: attach a /dev/net/tun file with
+// IFF_TUN_EXCL (fail with EBUSY if the name exists), set the alias, MTU,
+// up and master in one netlink request while the file holds the tap,
 // then set it persistent and close the file. Should roost die before the
 // alias is set, the tap goes with the file; so a persistent tap without
 // roost's alias was never roost's. The tap outlives the file, and with no
@@ -95,23 +95,53 @@ func (h *nlHost) ensureTap1(unikernel string, n plan.SpecNet) error {
 // Offloads are left as the kernel sets them on a new tap: TUNSETOFFLOAD
 // features (checksum, TSO, UFO) all off, since Solo5 does not read virtio
 // headers (no IFF_VNET_HDR). offloadsOff does the rest.
-func (h *nlHost) createTap(name, alias string) error {
+func (h *nlHost) createTap(name, alias string, br netlink.Link) error {
+	// The tap's file must reach no other process: a single-queue tap
+	// takes one file at a time, and a child forked (for a shim) while
+	// the file is open would hold it until its exec, so that the shim
+	// of this very tap could find it busy. syscall.ForkLock is what
+	// os/exec holds to fork; held here, no fork happens while the file
+	// is open.
+	syscall.ForkLock.RLock()
+	defer syscall.ForkLock.RUnlock()
 	var fd int
 	if err := h.inNS(func() (err error) { fd, err = attachTap(name); return err }); err != nil {
 		return err
 	}
 	defer unix.Close(fd)
-	link, err := h.linkByName(name)
-	if err != nil {
-		return err
-	}
-	if err := h.handle.LinkSetAlias(link, alias); err != nil {
-		return fmt.Errorf("set alias: %w", err)
+	tapFileOpen()
+	// One request sets what a new tap needs while the file holds it, so
+	// that the tap persists only once all of it is set: roost's alias,
+	// the bridge's MTU (a port with a smaller MTU would lower the MTU of
+	// a bridge whose MTU nobody set), up (the tender refuses a tap that
+	// is down) and the bridge.
+	if err := h.inNS(func() error { return setupNewTap(name, alias, br.Attrs()) }); err != nil {
+		return fmt.Errorf("set alias, mtu %d, bridge %s and up: %w", br.Attrs().MTU, br.Attrs().Name, err)
 	}
 	if err := unix.IoctlSetInt(fd, unix.TUNSETPERSIST, 1); err != nil {
 		return fmt.Errorf("TUNSETPERSIST: %w", err)
 	}
 	return nil
+}
+
+// tapFileOpen is called while createTap holds a new tap's file: a test
+// checks there that no fork can happen.
+var tapFileOpen = func() {}
+
+// setupNewTap sends one RTM_SETLINK for the tap name, in the calling
+// thread's network namespace: alias, the bridge's MTU, up and the
+// bridge. The kernel's do_setlink sets the MTU before the master.
+func setupNewTap(name, alias string, br *netlink.LinkAttrs) error {
+	req := nl.NewNetlinkRequest(unix.RTM_SETLINK, unix.NLM_F_ACK)
+	msg := nl.NewIfInfomsg(unix.AF_UNSPEC)
+	msg.Flags, msg.Change = unix.IFF_UP, unix.IFF_UP
+	req.AddData(msg)
+	req.AddData(nl.NewRtAttr(unix.IFLA_IFNAME, nl.ZeroTerminated(name)))
+	req.AddData(nl.NewRtAttr(unix.IFLA_IFALIAS, []byte(alias)))
+	req.AddData(nl.NewRtAttr(unix.IFLA_MTU, nl.Uint32Attr(uint32(br.MTU))))
+	req.AddData(nl.NewRtAttr(unix.IFLA_MASTER, nl.Uint32Attr(uint32(br.Index))))
+	_, err := req.Execute(unix.NETLINK_ROUTE, 0)
+	return err
 }
 
 // attachTap attaches a new /dev/net/tun file to a new tap name in the
