@@ -61,9 +61,13 @@ func checkNesting(src []byte, filename string, start hcl.Pos, expr bool) *hcl.Di
 		}
 	}
 	for i, tok := range toks {
-		if tok.Type == hclsyntax.TokenMinus || tok.Type == hclsyntax.TokenBang {
+		switch tok.Type {
+		case hclsyntax.TokenMinus, hclsyntax.TokenBang:
 			unaries++
-		} else {
+		case hclsyntax.TokenComment, hclsyntax.TokenNewline:
+			// The parser does not see comments, nor newlines inside
+			// brackets: "- /**/ - /**/ 1" recurses as "- - 1" does.
+		default:
 			unaries = 0
 		}
 		switch tok.Type {
@@ -119,7 +123,7 @@ func checkNesting(src []byte, filename string, start hcl.Pos, expr bool) *hcl.Di
 func directiveWord(toks hclsyntax.Tokens) string {
 	for _, t := range toks {
 		switch t.Type {
-		case hclsyntax.TokenBitwiseNot:
+		case hclsyntax.TokenBitwiseNot, hclsyntax.TokenComment, hclsyntax.TokenNewline:
 			continue
 		case hclsyntax.TokenIdent:
 			return string(t.Bytes)
