@@ -35,6 +35,14 @@ const directiveEnd hclsyntax.TokenType = 0
 // hide a bracket or fake one; closers that match nothing open are
 // ignored, which can only count more, never less.
 func checkNesting(src []byte, filename string, start hcl.Pos, expr bool) *hcl.Diagnostic {
+	if shallow(src) {
+		return nil // surely within the limit: no need to lex it twice
+	}
+	return checkNestingTokens(src, filename, start, expr)
+}
+
+// checkNestingTokens is checkNesting by hcl's own scanner.
+func checkNestingTokens(src []byte, filename string, start hcl.Pos, expr bool) *hcl.Diagnostic {
 	var toks hclsyntax.Tokens
 	if expr {
 		toks, _ = hclsyntax.LexExpression(src, filename, start)
