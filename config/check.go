@@ -278,7 +278,7 @@ func (l *loader) checkSource(a *hcl.Attribute, b plan.Block) {
 		l.invalid(a, "Unreadable block source", "The source of block %q cannot be read: %s.", b.Name, pathErrText(err))
 		return
 	case !fi.Mode().IsRegular():
-		l.invalid(a, "Invalid block source", "The source of block %q, %s, is not a regular file (%s).", b.Name, shownPath(a.Expr.Range().Filename, b.Source), regfile.Kind(fi.Mode()))
+		l.invalid(a, "Invalid block source", "The source of block %q, %s, is not a regular file (%s).", b.Name, l.shownPath(a.Expr.Range().Filename, b.Source), regfile.Kind(fi.Mode()))
 		return
 	}
 	f, _, err := regfile.Open(b.Source, -1)
@@ -310,6 +310,6 @@ func (l *loader) checkSource(a *hcl.Attribute, b plan.Block) {
 	case errors.Is(err, compress.ErrTooLarge):
 		l.invalid(a, "Block source larger than the block", "The source of block %q is %s compressed and expands to more than the block's %d MiB (%d bytes).", b.Name, format, b.SizeMiB, b.SizeMiB<<20)
 	case err != nil:
-		l.invalid(a, "Corrupt block source", "The source of block %q, %s, starts as a %s stream but does not decompress: %s.", b.Name, shownPath(a.Expr.Range().Filename, b.Source), format, pathErrText(err))
+		l.invalid(a, "Corrupt block source", "The source of block %q, %s, starts as a %s stream but does not decompress: %s.", b.Name, l.shownPath(a.Expr.Range().Filename, b.Source), format, pathErrText(err))
 	}
 }

@@ -154,9 +154,23 @@ func (l *loader) resolve(file, p string) string {
 	if filepath.IsAbs(p) {
 		return filepath.Clean(p)
 	}
+	return filepath.Join(l.fileDir(file), p)
+}
+
+// fileDir is the absolute directory of the configuration file named
+// file, worked out once per file: filepath.Abs asks the working directory
+// each time, two stat calls for each path of a thousand unikernels.
+func (l *loader) fileDir(file string) string {
+	if d, ok := l.fileDirs[file]; ok {
+		return d
+	}
 	dir := filepath.Dir(file)
 	if abs, err := filepath.Abs(dir); err == nil {
 		dir = abs
 	}
-	return filepath.Join(dir, p)
+	if l.fileDirs == nil {
+		l.fileDirs = map[string]string{}
+	}
+	l.fileDirs[file] = dir
+	return dir
 }

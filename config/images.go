@@ -61,7 +61,7 @@ func (l *loader) checkImage(u *unikernelDecl) {
 		return
 	}
 	subject := rangePtr(u.image.Expr.Range())
-	shown := shownPath(subject.Filename, u.Image.Path)
+	shown := l.shownPath(subject.Filename, u.Image.Path)
 	img, err := l.images.Read(u.Image.Path)
 	if err != nil {
 		l.diags = append(l.diags, &hcl.Diagnostic{
@@ -140,12 +140,8 @@ func (l *loader) checkImage(u *unikernelDecl) {
 // relative to that file's directory when beneath it, as users write it,
 // else absolute. An absolute path would make the text (and where hcl's
 // diagnostic writer wraps it) depend on where the directory lives.
-func shownPath(file, path string) string {
-	dir, err := filepath.Abs(filepath.Dir(file))
-	if err != nil {
-		return path
-	}
-	rel, err := filepath.Rel(dir, path)
+func (l *loader) shownPath(file, path string) string {
+	rel, err := filepath.Rel(l.fileDir(file), path)
 	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
 		return path
 	}

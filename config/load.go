@@ -76,6 +76,8 @@ type loader struct {
 	blocks     []blockDecl
 	unikernels []*unikernelDecl
 	moved      []*movedDecl
+
+	fileDirs map[string]string // a file's name -> its directory, absolute
 }
 
 func newLoader(dir string, opts Options) *loader {
