@@ -20,6 +20,11 @@ type Input struct {
 	// Destroy plans the removal of everything roost owns (Desired is
 	// ignored); blocks are kept unless AllowDataLoss.
 	Destroy bool
+	// NoFingerprints leaves the plan's fingerprints empty, for a caller
+	// that neither saves nor prints the plan as JSON: with a thousand
+	// unikernels, encoding the whole configuration and host to hash them
+	// is a tenth of a plan.
+	NoFingerprints bool
 }
 
 // Make compares in.Desired with in.Observed and returns the plan. Host
@@ -32,8 +37,10 @@ func Make(in Input) *Plan {
 	}
 	o := in.Observed
 	m := &maker{in: in, d: d, o: o, p: &Plan{Destroy: in.Destroy}}
-	m.p.ConfigFingerprint = ConfigFingerprint(d)
-	m.p.HostFingerprint = HostFingerprint(o)
+	if !in.NoFingerprints {
+		m.p.ConfigFingerprint = ConfigFingerprint(d)
+		m.p.HostFingerprint = HostFingerprint(o)
+	}
 	m.moves()
 	if !in.Destroy {
 		m.checkHost()
