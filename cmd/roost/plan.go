@@ -36,10 +36,14 @@ func runPlan(ctx context.Context, g *globals, args []string) error {
 	if err := po.check(); err != nil {
 		return err
 	}
+	po.noFingerprints = !*jsonOut && *out == ""
+	pre := g.startPrefetch(ctx)
+	defer pre.close()
 	s, err := g.openSession(dir, &lf)
 	if err != nil {
 		return err
 	}
+	s.pre = pre
 	unlock, err := s.lock(ctx, false, po.lockTimeout)
 	if err != nil {
 		return err

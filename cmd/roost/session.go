@@ -26,6 +26,7 @@ type session struct {
 	cfg   *config.Config
 	dbdir datadir.Dir
 	host  host
+	pre   *prefetch // an observation made while cfg loaded, or nil
 }
 
 // openSession loads dir (printing its diagnostics; errors end the command)
@@ -110,14 +111,20 @@ func (s *session) observe(ctx context.Context) (*plan.Observed, error) {
 // observeFor reads the host and looks up the tenders desired (nil:
 // nothing) needs.
 func (s *session) observeFor(ctx context.Context, desired *plan.Desired) (*plan.Observed, error) {
-	o, err := s.host.Observe(ctx)
+	o, err, ok := s.pre.use(s.dbdir, s.cfg)
+	if !ok {
+		o, err = s.host.Observe(ctx)
+	}
+	s.pre = nil // one use: a later observation reads the host again
 	if err != nil {
 		return nil, fmt.Errorf("observe host: %w", err)
 	}
 	if o.Tenders == nil {
 		o.Tenders = map[string]plan.TenderLookup{}
 	}
-	o.Shim = s.host.FindShim(ctx)
+	if !ok {
+		o.Shim = s.host.FindShim(ctx)
+	}
 	if desired != nil {
 		for _, u := range desired.Unikernels {
 			key := plan.TenderKey(u.Image.Target, u.Image.ABIVersion)
@@ -138,6 +145,8 @@ type planOptions struct {
 	targets, replace listFlag
 	allowDataLoss    bool
 	lockTimeout      time.Duration
+	// noFingerprints: the plan is neither saved nor printed as JSON.
+	noFingerprints bool
 }
 
 // makePlan observes the host and plans; destroy plans the removal of
@@ -153,6 +162,8 @@ func (s *session) makePlan(ctx context.Context, po *planOptions, destroy bool) (
 		Replace:       po.replace,
 		AllowDataLoss: po.allowDataLoss,
 		Destroy:       destroy,
+
+		NoFingerprints: po.noFingerprints,
 	}
 	if s.cfg != nil {
 		in.Desired = &s.cfg.Desired

@@ -249,3 +249,29 @@ unikernel "r" {
 		t.Errorf("spec.json uid %d, want none", spec.UID)
 	}
 }
+
+// TestLivePlanSeesConfiguredUIDs checks that plan, which reads the host
+// while the configuration loads (prefetch.go), still judges the host by
+// the configuration's unikernel_uids: a range holding the host's daemon
+// user is a problem, once a data directory exists to read early.
+func TestLivePlanSeesConfiguredUIDs(t *testing.T) {
+	h := newLiveHost(t)
+	h.image("db.hvt", solo5test.Spec{Devices: []solo5.Device{solo5test.Block("storage")}, Behaviour: "print db up; tick 1s"})
+	unikernel := `
+block "d" {
+  size = 1
+}
+unikernel "r" {
+  image  = "db.hvt"
+  memory = 32
+  block "storage" { device = "d" }
+}
+`
+	h.write("main.hcl", unikernel)
+	h.must("apply", "-auto-approve")
+	h.write("main.hcl", "roost {\n  unikernel_uids = [1, 10]\n}\n"+unikernel)
+	r := h.roost("plan")
+	if r.code != 1 || !strings.Contains(r.stderr, `unikernel_uids: 1-10 holds 1, the user "daemon" of /etc/passwd`) {
+		t.Errorf("plan with unikernel_uids holding daemon: exit %d, want 1 and the problem\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
