@@ -26,7 +26,7 @@ type prefetch struct {
 	dbdir   datadir.Dir
 	host    host
 	release func()
-	done    chan struct{} // closed once o and err are set
+	done    chan struct{}  // closed once o and err are set
 	o       *plan.Observed // with Shim looked up too
 	err     error
 }
