@@ -235,6 +235,9 @@ func (s *supervisor) start() error {
 	s.status.StartedAt = t.startedAt.UTC()
 	s.log.Printf("tender pid %d running", t.pid)
 	fault.Point("shim.tender.started")
+	// Once the start has settled, the shim waits, running little of
+	// its code: let go of the rest.
+	time.AfterFunc(trimDelay, trimCode)
 	return s.move(datadir.StateRunning, "")
 }
 
