@@ -1,14 +1,10 @@
 package shim
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"io"
 	"os"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/roostd/roost/platform/datadir"
 )
@@ -33,7 +29,8 @@ func (d *devices) close() {
 // openDevices opens spec's blocks (read-write) and image (read-only,
 // verified against its digest) and returns the tender's argv with them as
 // descriptors. A file that is not what roost made is an error naming it.
-func openDevices(dbdir datadir.Dir, spec *datadir.Spec) (*devices, error) {
+// img keeps what an earlier start of this shim verified (images.go).
+func openDevices(dbdir datadir.Dir, spec *datadir.Spec, img *imageCache) (*devices, error) {
 	d := &devices{argv: slices.Clone(spec.Command), dir: dbdir.Unikernel(spec.Name)}
 	// A block is its tender's user's (issue 13), an image roost's.
 	blockOwner := spec.UID
@@ -49,19 +46,7 @@ func openDevices(dbdir datadir.Dir, spec *datadir.Spec) (*devices, error) {
 		d.replace("--block:"+b.Device+"=", b.Path, f)
 	}
 	if spec.ImageFile != "" {
-		f, err := openOwned(dbdir, spec.ImageFile, os.O_RDONLY, "stored image", 0o277, os.Geteuid())
-		if err == nil {
-			err = checkDigest(f, spec.ImageSHA256)
-		}
-		if err == nil && spec.UID != 0 && fdPath(3) != "" {
-			// The tender's user cannot open the stored file again
-			// through /proc/self/fd; it gets a sealed copy.
-			var c *os.File
-			if c, err = sealedCopy(f); err == nil {
-				f.Close()
-				f = c
-			}
-		}
+		f, err := img.open(dbdir, spec)
 		if err != nil {
 			d.close()
 			return nil, err
@@ -102,22 +87,6 @@ func openOwned(dbdir datadir.Dir, path string, flag int, what string, notMode os
 		return nil, fmt.Errorf("%s: %s %w", what, path, err)
 	}
 	return f, nil
-}
-
-// checkDigest checks that f's contents have the SHA-256 want, and
-// rewinds it.
-func checkDigest(f *os.File, want string) error {
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return fmt.Errorf("stored image %s: %w", f.Name(), err)
-	}
-	if got := hex.EncodeToString(h.Sum(nil)); !strings.EqualFold(got, want) {
-		return fmt.Errorf("stored image %s was altered: its sha256 is %s, not %s", f.Name(), got, want)
-	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return fmt.Errorf("stored image %s: %w", f.Name(), err)
-	}
-	return nil
 }
 
 // fdPathFor is how a tender names its inherited descriptor n.

@@ -178,6 +178,7 @@ type supervisor struct {
 	// writeFailed says that the last status write failed.
 	writeFailed bool
 	wg          sync.WaitGroup // the tender goroutines
+	image       imageCache     // the image as verified by an earlier start
 }
 
 // loop runs the state machine until an ended state and returns Run's exit
@@ -217,7 +218,7 @@ func (s *supervisor) loop(ctx context.Context) int {
 
 // start starts the tender: running, or failed if it cannot be started.
 func (s *supervisor) start() error {
-	dev, err := openDevices(s.cfg.dbdir, s.spec)
+	dev, err := openDevices(s.cfg.dbdir, s.spec, &s.image)
 	if err != nil {
 		s.log.Printf("attempt %d: %v", s.status.Restarts+1, err)
 		return s.move(datadir.StateFailed, err.Error())

@@ -21,7 +21,7 @@ func TestReadOnlyMapping(t *testing.T) {
 		{"00400000-00546000 r-xp 00000000 fe:00 9994465  /usr/bin/roost-shim", 0x400000, 0x546000, true},
 		{"00546000-006b8000 r--p 00146000 fe:00 9994465  /usr/bin/roost-shim", 0x546000, 0x6b8000, true},
 		{"006b8000-006db000 rw-p 002b8000 fe:00 9994465  /usr/bin/roost-shim", 0, 0, false}, // data: never
-		{"7f0000000000-7f0000001000 r-xp 00000000 fe:00 1234  /lib/x.so", 0, 0, false},       // another file
+		{"7f0000000000-7f0000001000 r-xp 00000000 fe:00 1234  /lib/x.so", 0, 0, false},      // another file
 		{"370919000000-370919400000 rw-p 00000000 00:00 0", 0, 0, false},
 		{"00546000-00546000 r--p 00146000 fe:00 9994465  /usr/bin/roost-shim", 0, 0, false},
 		{"garbage", 0, 0, false},

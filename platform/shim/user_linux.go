@@ -126,28 +126,30 @@ func ownTap(name string, uid, gid int) error {
 	return nil
 }
 
-// sealedCopy copies the verified image f into a sealed memfd, which the
-// tender can open again through /proc/self/fd/N under its own uid (a
-// reopen checks the inode's mode, and the stored image is root's, 0400)
-// and cannot write.
-func sealedCopy(f *os.File) (*os.File, error) {
+// sealedCopy copies the stored image f into a sealed memfd, hashing it on
+// the way: a copy whose SHA-256 is not want is refused, as an altered
+// stored image. The tender can open the copy again through
+// /proc/self/fd/N under its own uid (a reopen checks the inode's mode,
+// and the stored image is root's, 0400) and cannot write it.
+func sealedCopy(f *os.File, want string) (*os.File, error) {
 	fd, err := unix.MemfdCreate("roost-image", unix.MFD_CLOEXEC|unix.MFD_ALLOW_SEALING)
 	if err != nil {
 		return nil, fmt.Errorf("memfd_create: %w", err)
 	}
 	m := os.NewFile(uintptr(fd), f.Name())
-	if _, err := io.Copy(m, f); err != nil {
+	w, check := digestWriter(m)
+	if _, err := io.Copy(w, f); err != nil {
 		m.Close()
 		return nil, fmt.Errorf("copy %s: %w", f.Name(), err)
+	}
+	if err := check(want, f.Name()); err != nil {
+		m.Close()
+		return nil, err
 	}
 	seals := unix.F_SEAL_SEAL | unix.F_SEAL_SHRINK | unix.F_SEAL_GROW | unix.F_SEAL_WRITE
 	if _, err := unix.FcntlInt(m.Fd(), unix.F_ADD_SEALS, seals); err != nil {
 		m.Close()
 		return nil, fmt.Errorf("seal copy of %s: %w", f.Name(), err)
-	}
-	if _, err := m.Seek(0, io.SeekStart); err != nil {
-		m.Close()
-		return nil, err
 	}
 	return m, nil
 }

@@ -14,8 +14,8 @@ import (
 
 var errNoTenderUsers = errors.New("tenders run as root on this system")
 
-func dropTenderPrivileges() error             { return errNoTenderUsers }
-func ownTaps(spec *datadir.Spec) error        { return errNoTenderUsers }
-func cloexecAll() error                       { return errNoTenderUsers }
-func chdirThread(dir string) error            { return errNoTenderUsers }
-func sealedCopy(f *os.File) (*os.File, error) { return nil, errNoTenderUsers }
+func dropTenderPrivileges() error                          { return errNoTenderUsers }
+func ownTaps(spec *datadir.Spec) error                     { return errNoTenderUsers }
+func cloexecAll() error                                    { return errNoTenderUsers }
+func chdirThread(dir string) error                         { return errNoTenderUsers }
+func sealedCopy(f *os.File, want string) (*os.File, error) { return nil, errNoTenderUsers }
