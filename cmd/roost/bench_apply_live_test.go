@@ -3,8 +3,6 @@
 package main
 
 import (
-	"path/filepath"
-	"strconv"
 	"testing"
 	"time"
 )
@@ -24,15 +22,15 @@ import (
 //     with the 100 running, and roost destroy.
 //
 // Each figure is the median over the iterations (-benchtime 5x: five).
+// The unikernels run the simulated tender, or a real one (newFleet).
 //
 //	go test -tags integration -run '^$' -bench LiveApply100 -benchtime 5x ./cmd/roost
 func BenchmarkLiveApply100(b *testing.B) {
 	const n = 100
 	h := newBenchHost(b)
-	h.image("u.hvt", serveImage)
-	h.write("main.hcl", fleetConfig(n))
-	floorEnv := []string{"ROOST_BENCH_N=" + strconv.Itoa(n), "ROOST_BENCH_TENDER=" + filepath.Join(h.tenders, "solo5-hvt"),
-		"ROOST_BENCH_IMAGE=" + filepath.Join(h.dir, "u.hvt")}
+	f := newFleet(h)
+	h.write("main.hcl", f.config(n))
+	floorEnv := f.helperEnv(h, n)
 	var floor, teardown, floorWait, shell, apply, plan, destroy []float64
 	var shimRSS, shimPSS, tenderRSS, tenderPSS []float64
 	for b.Loop() {

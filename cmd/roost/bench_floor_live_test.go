@@ -27,7 +27,8 @@ import (
 //
 //   - floor: the floor of apply (issue 9): a bridge, then for each of
 //     ROOST_BENCH_N unikernels a tap on it over netlink and a fork/exec of
-//     the tender ROOST_BENCH_TENDER with the image ROOST_BENCH_IMAGE, in a
+//     the tender ROOST_BENCH_TENDER with the image ROOST_BENCH_IMAGE (net
+//     device ROOST_BENCH_NETDEV; --ipv4 unless ROOST_BENCH_IPV4=0), in a
 //     row, no supervision, no wait (start). With ROOST_BENCH_WAIT=1 each
 //     start also waits for the tender's first console line. With
 //     ROOST_BENCH_TEARDOWN=1 it then waits (untimed) until every tender
@@ -61,9 +62,14 @@ func TestBenchHelper(t *testing.T) {
 
 func printTime(name string, d time.Duration) { fmt.Printf("%s-ns %d\n", name, d.Nanoseconds()) }
 
-// tenderArgv is the tender command line of fleet unikernel i on tap.
+// tenderArgv is the tender command line of fleet unikernel i on tap: its
+// net device ROOST_BENCH_NETDEV, and --ipv4 unless ROOST_BENCH_IPV4=0.
 func tenderArgv(tender, image, tap string, i int) []string {
-	return []string{tender, "--mem=8", "--net:service=" + tap, "--", image, "--ipv4=" + fleetAddr(i)}
+	argv := []string{tender, "--mem=8", "--net:" + os.Getenv("ROOST_BENCH_NETDEV") + "=" + tap, "--", image}
+	if os.Getenv("ROOST_BENCH_IPV4") != "0" {
+		argv = append(argv, "--ipv4="+fleetAddr(i))
+	}
+	return argv
 }
 
 func helperFloor(t *testing.T) {

@@ -32,16 +32,94 @@ import (
 )
 
 // fleetConfig declares n unikernels of 8 MiB (as Solo5's test_net), each
-// with a net device on one bridge: 1,000 of the default 32 MiB would not
-// pass roost's memory check on a small host.
-func fleetConfig(n int) string {
+// with a net device on one bridge, for the simulated tender: 1,000 of the
+// default 32 MiB would not pass roost's memory check on a small host.
+func fleetConfig(n int) string { return simFleet.config(n) }
+
+// fleet is what a benchmark's unikernels run: by default the simulated
+// tender with serveImage; with ROOST_BENCH_REAL_TENDER (a solo5-spt or
+// solo5-hvt) and ROOST_BENCH_REAL_IMAGE (say Solo5's test_net.spt) that
+// tender and image, as issue 9 measured, for figures beside the
+// simulator's. A real image gets its net device's name from its manifest
+// and no argv (test_net takes none); its tender is found through
+// roost { tenders }, so it must be named as roost looks for it.
+type fleet struct {
+	image   string // file name in the configuration directory
+	tender  string // the tender's path, for the floors
+	netdev  string // the manifest's net device
+	argv    bool   // whether each unikernel gets --ipv4
+	tenders string // a directory for roost { tenders }, or ""
+}
+
+var simFleet = fleet{image: "u.hvt", netdev: "service", argv: true}
+
+// newFleet writes the fleet's image into h's configuration directory.
+func newFleet(h *liveHost) fleet {
+	h.t.Helper()
+	tender, image := os.Getenv("ROOST_BENCH_REAL_TENDER"), os.Getenv("ROOST_BENCH_REAL_IMAGE")
+	if tender == "" && image == "" {
+		h.image(simFleet.image, serveImage)
+		f := simFleet
+		f.tender = filepath.Join(h.tenders, "solo5-hvt")
+		return f
+	}
+	if tender == "" || image == "" {
+		h.t.Fatal("ROOST_BENCH_REAL_TENDER and ROOST_BENCH_REAL_IMAGE go together")
+	}
+	tender, err := filepath.Abs(tender)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	img, err := solo5.ReadImage(image)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	f := fleet{image: "u." + img.Target.String(), tender: tender, tenders: filepath.Dir(tender)}
+	for _, d := range img.Devices {
+		if d.Type == solo5.NetBasic && f.netdev == "" {
+			f.netdev = d.Name
+		}
+	}
+	if f.netdev == "" || len(img.Devices) != 1 {
+		h.t.Fatalf("%s: the benchmark needs an image with one net device (test_net), not %v", image, img.Devices)
+	}
+	b, err := os.ReadFile(image)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(h.dir, f.image), b, 0o644); err != nil {
+		h.t.Fatal(err)
+	}
+	return f
+}
+
+// config declares n unikernels of the fleet.
+func (f fleet) config(n int) string {
 	var b strings.Builder
+	if f.tenders != "" {
+		fmt.Fprintf(&b, "roost {\n  tenders = [%q]\n}\n", f.tenders)
+	}
 	b.WriteString("bridge \"fleet\" {\n  addresses = [\"10.1.0.1/16\"]\n}\n")
 	for i := range n {
-		fmt.Fprintf(&b, "unikernel \"u%d\" {\n  image = \"u.hvt\"\n  memory = 8\n  argv = [\"--ipv4=%s\"]\n  net \"service\" { bridge = \"fleet\" }\n}\n",
-			i, fleetAddr(i))
+		argv := ""
+		if f.argv {
+			argv = fmt.Sprintf("  argv = [\"--ipv4=%s\"]\n", fleetAddr(i))
+		}
+		fmt.Fprintf(&b, "unikernel \"u%d\" {\n  image = %q\n  memory = 8\n%s  net %q { bridge = \"fleet\" }\n}\n",
+			i, f.image, argv, f.netdev)
 	}
 	return b.String()
+}
+
+// helperEnv is what the floors of TestBenchHelper need to run n of the
+// fleet's tenders, as h's configuration directory holds them.
+func (f fleet) helperEnv(h *liveHost, n int) []string {
+	argv := "0"
+	if f.argv {
+		argv = "1"
+	}
+	return []string{"ROOST_BENCH_N=" + strconv.Itoa(n), "ROOST_BENCH_TENDER=" + f.tender,
+		"ROOST_BENCH_IMAGE=" + filepath.Join(h.dir, f.image), "ROOST_BENCH_NETDEV=" + f.netdev, "ROOST_BENCH_IPV4=" + argv}
 }
 
 // fleetAddr is the address of fleetConfig's unikernel i.
