@@ -6,8 +6,17 @@ package main
 
 import (
 	"os"
+	"runtime"
 
 	"github.com/roostd/roost/platform/shim"
 )
 
-func main() { os.Exit(shim.Main(os.Args[1:], os.Stdout, os.Stderr)) }
+func main() {
+	// A shim's work is one thing at a time; more processors would only
+	// give each of a thousand shims more idle threads and caches. (The
+	// GOMAXPROCS variable, if set, wins.)
+	if os.Getenv("GOMAXPROCS") == "" {
+		runtime.GOMAXPROCS(1)
+	}
+	os.Exit(shim.Main(os.Args[1:], os.Stdout, os.Stderr))
+}
