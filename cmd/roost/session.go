@@ -109,13 +109,17 @@ func (s *session) observe(ctx context.Context) (*plan.Observed, error) {
 }
 
 // observeFor reads the host and looks up the tenders desired (nil:
-// nothing) needs.
+// nothing) needs. The lookups (an exec of each tender's --version) run
+// while the host is read, or while a prefetch finishes reading it.
 func (s *session) observeFor(ctx context.Context, desired *plan.Desired) (*plan.Observed, error) {
+	tenders := make(chan map[string]plan.TenderLookup, 1)
+	go func() { tenders <- s.findTenders(ctx, desired) }()
 	o, err, ok := s.pre.use(s.dbdir, s.cfg)
 	if !ok {
 		o, err = s.host.Observe(ctx)
 	}
 	s.pre = nil // one use: a later observation reads the host again
+	found := <-tenders
 	if err != nil {
 		return nil, fmt.Errorf("observe host: %w", err)
 	}
@@ -125,19 +129,30 @@ func (s *session) observeFor(ctx context.Context, desired *plan.Desired) (*plan.
 	if !ok {
 		o.Shim = s.host.FindShim(ctx)
 	}
-	if desired != nil {
-		for _, u := range desired.Unikernels {
-			key := plan.TenderKey(u.Image.Target, u.Image.ABIVersion)
-			if _, ok := o.Tenders[key]; ok {
-				continue
-			}
-			if _, ok := solo5.ParseTarget(u.Image.Target); !ok {
-				continue
-			}
-			o.Tenders[key] = s.host.FindTender(ctx, u.Image.Target, u.Image.ABIVersion)
-		}
+	for k, t := range found {
+		o.Tenders[k] = t
 	}
 	return o, nil
+}
+
+// findTenders looks up the tender of each target and ABI version that
+// desired (nil: nothing) runs.
+func (s *session) findTenders(ctx context.Context, desired *plan.Desired) map[string]plan.TenderLookup {
+	found := map[string]plan.TenderLookup{}
+	if desired == nil {
+		return found
+	}
+	for _, u := range desired.Unikernels {
+		key := plan.TenderKey(u.Image.Target, u.Image.ABIVersion)
+		if _, ok := found[key]; ok {
+			continue
+		}
+		if _, ok := solo5.ParseTarget(u.Image.Target); !ok {
+			continue
+		}
+		found[key] = s.host.FindTender(ctx, u.Image.Target, u.Image.ABIVersion)
+	}
+	return found
 }
 
 // planOptions are the flags that shape a plan.
