@@ -72,13 +72,27 @@ func (h *Host) observeDataDir(ctx context.Context, o *plan.Observed) error {
 	return h.observeUnikernels(ctx, o)
 }
 
-// observeBlocks reads block/: each block file's size, and a conflict for
-// any entry roost did not make.
-func (h *Host) observeBlocks(o *plan.Observed) error {
-	entries, err := h.dbdir.ReadDir(h.dbdir.BlockDir())
+// entryRule is what roost makes in a directory of the data directory:
+// what, for messages ("block"); the names it gives (valid) and what to
+// call another ("has a name roost never gives a block"); and what is
+// wrong with an entry of that name ("" when nothing).
+type entryRule struct {
+	what        string
+	valid       func(name string) bool
+	invalidName string
+	problem     func(fs.FileInfo) string
+}
+
+// ownEntries reads the directory dir (rel, as conflicts name it) and
+// returns the entries that rule says roost made, reporting every other
+// one as a conflict of o. Hidden entries (roost's temporaries) and
+// entries gone since the directory was read are left out.
+func (h *Host) ownEntries(o *plan.Observed, dir, rel string, rule entryRule) ([]fs.FileInfo, error) {
+	entries, err := h.dbdir.ReadDir(dir)
 	if err != nil {
-		return fmt.Errorf("observe blocks: %w", err)
+		return nil, fmt.Errorf("observe %ss: %w", rule.what, err)
 	}
+	var own []fs.FileInfo
 	for _, e := range entries {
 		if datadir.Hidden(e.Name()) {
 			continue
@@ -88,56 +102,52 @@ func (h *Host) observeBlocks(o *plan.Observed) error {
 			continue // deleted since ReadDir
 		}
 		if err != nil {
-			return fmt.Errorf("observe block %s: %w", e.Name(), err)
+			return nil, fmt.Errorf("observe %s %s: %w", rule.what, e.Name(), err)
 		}
-		rel := "block/" + e.Name()
-		if !plan.ValidName(e.Name()) {
-			conflict(o, rel, "has a name roost never gives a block")
+		if !rule.valid(e.Name()) {
+			conflict(o, rel+"/"+e.Name(), rule.invalidName)
 			continue
 		}
-		if p := h.blockProblem(fi); p != "" {
-			conflict(o, rel, p)
+		if p := rule.problem(fi); p != "" {
+			conflict(o, rel+"/"+e.Name(), p)
 			continue
 		}
-		o.Blocks[e.Name()] = plan.ObservedBlock{Name: e.Name(), SizeBytes: fi.Size()}
+		own = append(own, fi)
 	}
-	return nil
+	return own, nil
+}
+
+// observeBlocks reads block/: each block file's size, and a conflict for
+// any entry roost did not make.
+func (h *Host) observeBlocks(o *plan.Observed) error {
+	blocks, err := h.ownEntries(o, h.dbdir.BlockDir(), "block", entryRule{
+		what: "block", valid: plan.ValidName, invalidName: "has a name roost never gives a block",
+		problem: h.blockProblem,
+	})
+	for _, fi := range blocks {
+		o.Blocks[fi.Name()] = plan.ObservedBlock{Name: fi.Name(), SizeBytes: fi.Size()}
+	}
+	return err
 }
 
 // observeImages reads images/: the digests stored, each verified against
 // its content, and a conflict for any entry roost did not make.
 func (h *Host) observeImages(o *plan.Observed) error {
-	entries, err := h.dbdir.ReadDir(h.dbdir.ImagesDir())
+	images, err := h.ownEntries(o, h.dbdir.ImagesDir(), "images", entryRule{
+		what: "image", valid: digestPattern.MatchString, invalidName: "has a name that is no SHA-256 digest",
+		problem: func(fi fs.FileInfo) string { return entryProblem(fi, false, 0o277) },
+	})
 	if err != nil {
-		return fmt.Errorf("observe images: %w", err)
+		return err
 	}
-	for _, e := range entries {
-		if datadir.Hidden(e.Name()) {
-			continue
-		}
-		fi, err := e.Info()
-		if errors.Is(err, fs.ErrNotExist) {
-			continue
-		}
-		if err != nil {
-			return fmt.Errorf("observe image %s: %w", e.Name(), err)
-		}
-		rel := "images/" + e.Name()
-		if !digestPattern.MatchString(e.Name()) {
-			conflict(o, rel, "has a name that is no SHA-256 digest")
-			continue
-		}
-		if p := entryProblem(fi, false, 0o277); p != "" {
-			conflict(o, rel, p)
-			continue
-		}
-		if ok, err := h.storedImageOK(e.Name()); err != nil {
-			return fmt.Errorf("observe image %s: %w", e.Name(), err)
+	for _, fi := range images {
+		if ok, err := h.storedImageOK(fi.Name()); err != nil {
+			return fmt.Errorf("observe image %s: %w", fi.Name(), err)
 		} else if !ok {
-			o.ImagesAltered = append(o.ImagesAltered, e.Name())
+			o.ImagesAltered = append(o.ImagesAltered, fi.Name())
 			continue
 		}
-		o.Images[e.Name()] = true
+		o.Images[fi.Name()] = true
 	}
 	return nil
 }
@@ -148,32 +158,16 @@ func (h *Host) observeImages(o *plan.Observed) error {
 // two thousand files and probing two thousand processes is most of a
 // plan, and it keeps every core busy rather than one.
 func (h *Host) observeUnikernels(ctx context.Context, o *plan.Observed) error {
-	entries, err := h.dbdir.ReadDir(h.dbdir.UnikernelsDir())
+	dirs, err := h.ownEntries(o, h.dbdir.UnikernelsDir(), "unikernels", entryRule{
+		what: "unikernel", valid: plan.ValidName, invalidName: "has a name roost never gives a unikernel",
+		problem: func(fi fs.FileInfo) string { return entryProblem(fi, true, 0o077) },
+	})
 	if err != nil {
-		return fmt.Errorf("observe unikernels: %w", err)
+		return err
 	}
-	var names []string
-	for _, e := range entries {
-		if datadir.Hidden(e.Name()) {
-			continue
-		}
-		fi, err := e.Info()
-		if errors.Is(err, fs.ErrNotExist) {
-			continue
-		}
-		if err != nil {
-			return fmt.Errorf("observe unikernel %s: %w", e.Name(), err)
-		}
-		rel := "unikernels/" + e.Name()
-		if !plan.ValidName(e.Name()) {
-			conflict(o, rel, "has a name roost never gives a unikernel")
-			continue
-		}
-		if p := entryProblem(fi, true, 0o077); p != "" {
-			conflict(o, rel, p)
-			continue
-		}
-		names = append(names, e.Name())
+	names := make([]string, len(dirs))
+	for i, fi := range dirs {
+		names[i] = fi.Name()
 	}
 	us := make([]plan.ObservedUnikernel, len(names))
 	next := make(chan int)
