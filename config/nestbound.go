@@ -1,5 +1,7 @@
 package config
 
+import "bytes"
+
 // shallow reports whether src surely nests no deeper than MaxNesting, by
 // one pass over its bytes, without hcl's scanner: checkNesting lexes the
 // whole file into tokens before hcl's parser lexes it again, a quarter of
@@ -14,8 +16,9 @@ package config
 // do not break it, as they do not for checkNesting), and a closer pops
 // only the bracket it closes. Where its view of strings and comments could part from hcl's
 // scanner's, it gives up (false): a newline inside quotes, an unterminated
-// comment, string or heredoc, a heredoc marker line indented under <<,
-// $$ and %% escapes, and template directives (%{).
+// comment, string or heredoc, a heredoc marker line indented under << or
+// spaced with other than spaces and tabs, $$ and %% escapes, template
+// directives (%{) and ~}.
 func shallow(src []byte) bool {
 	s := boundScanner{src: src}
 	return s.code() && len(s.frames) == 0 && !s.unsure
@@ -111,10 +114,17 @@ func (s *boundScanner) code() bool {
 		case ')', ']':
 			s.pop(c)
 		case '}':
-			if len(s.frames) == base && base > 0 && s.frames[base-1].close == 0 {
-				return true // the end of this ${ sequence
+			if base > 0 && !s.braceOpenAbove(base) {
+				// hcl's scanner ends a ${ sequence at the first } that
+				// closes no { opened in it, whatever else is open; what
+				// is open stays counted, as checkNesting counts it.
+				return true
 			}
 			s.pop('}')
+		case '~':
+			if s.at("}") {
+				return s.giveUp() // ~} ends a sequence wherever it is
+			}
 		case '?':
 			if len(s.frames) > 0 {
 				s.frames[len(s.frames)-1].ternaries++
@@ -139,6 +149,16 @@ func (s *boundScanner) code() bool {
 		return s.giveUp() // a ${ sequence that never ends
 	}
 	return true
+}
+
+// braceOpenAbove reports whether a { is open in frames[base:].
+func (s *boundScanner) braceOpenAbove(base int) bool {
+	for _, f := range s.frames[base:] {
+		if f.close == '}' {
+			return true
+		}
+	}
+	return false
 }
 
 // at reports whether src continues with p at i.
@@ -245,19 +265,18 @@ func (s *boundScanner) heredoc() bool {
 			if len(line) > 0 && line[len(line)-1] == '\r' {
 				line = line[:len(line)-1]
 			}
-			trimmed := trimSpaceTab(line)
-			if string(trimmed) == marker {
-				if len(trimmed) != len(line) && !indented {
+			// A line with the marker in it may be the end for hcl's
+			// scanner (it trims every kind of space, and more): this scan
+			// ends a heredoc only on the marker alone between spaces and
+			// tabs, and gives up on any other such line.
+			if bytes.Contains(line, []byte(marker)) {
+				trimmed := trimSpaceTab(line)
+				if string(trimmed) != marker || len(trimmed) != len(line) && !indented {
 					return s.giveUp()
 				}
 				s.i = end
 				s.pop(0)
 				return true
-			}
-			if len(trimmed) > len(marker) && string(trimmed[:len(marker)]) == marker {
-				// The marker and more on its line: hcl's scanner may
-				// end the heredoc here or not.
-				return s.giveUp()
 			}
 		}
 		c := s.src[s.i]

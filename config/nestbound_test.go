@@ -46,6 +46,15 @@ func boundSeeds() []string {
 		"a = { for k, v in {a = 1} : k => v... }\n",
 		"a = 1e-5 - -1\n",
 		"a = \"}}}}\"" + nest("{", "", "}", MaxNesting+1) + "\n",
+		// Found by a second reader: hcl trims every kind of space
+		// around a heredoc's marker; a ${ sequence ends at the first }
+		// that closes no { of its own; ~} ends a sequence anywhere.
+		"a = <<EOT\n\vEOT\nb = " + nest("(", "1", ")", MaxNesting+1) + "\nEOT\n",
+		"a = <<EOT\n\fEOT\nb = " + nest("(", "1", ")", MaxNesting+1) + "\nEOT\n",
+		"a = <<EOT\n\u00a0EOT\nb = " + nest("(", "1", ")", MaxNesting+1) + "\nEOT\n",
+		"a = <<EOT\n\u0085EOT\nb = " + nest("(", "1", ")", MaxNesting+1) + "\nEOT\n",
+		"a = \"${(}\" " + strings.Repeat("(", MaxNesting+1) + " \")}\" " + strings.Repeat(")", MaxNesting+1) + "\n",
+		"a = " + strings.Repeat("{~}", MaxNesting+1) + "\n",
 	}
 	for _, open := range []string{"(", "[", "{", "\"${", "${"} {
 		for _, close := range []string{")", "]", "}", "}\"", "\""} {
