@@ -23,35 +23,60 @@ const trimDelay = time.Second
 // shim's resident set to what it uses, as a supervisor as lean as what it
 // supervises should (issue 9: a lone shim's PSS is all its own).
 //
-// Only mappings of the executable that are not writable are touched:
-// MADV_DONTNEED on a private writable mapping would throw away its data.
+// Only mappings of the executable that are not writable and hold no
+// page of their own are touched (smaps' Anonymous: 0): MADV_DONTNEED
+// gives a private mapping back the file's bytes, which for a page the
+// process changed (a writable mapping's data; in a PIE or cgo build, the
+// relocations of its RELRO segment, read-only once relocated) would lose
+// what it changed.
 func trimCode() {
 	var exe unix.Stat_t
 	if unix.Stat("/proc/self/exe", &exe) != nil {
 		return
 	}
-	b, err := os.ReadFile("/proc/self/maps")
+	b, err := os.ReadFile("/proc/self/smaps")
 	if err != nil {
 		return
 	}
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	for sc.Scan() {
-		start, end, ok := readOnlyMapping(sc.Bytes(), exe.Ino)
-		if ok {
-			unix.Syscall(unix.SYS_MADVISE, start, end-start, unix.MADV_DONTNEED)
-		}
+	for _, m := range trimmable(b, exe.Ino) {
+		unix.Syscall(unix.SYS_MADVISE, m.start, m.end-m.start, unix.MADV_DONTNEED)
 	}
 }
 
-// readOnlyMapping parses a line of /proc/self/maps ("start-end perms
-// offset dev inode path") and reports the range if it maps file inode ino
-// without write permission.
-func readOnlyMapping(line []byte, ino uint64) (start, end uintptr, ok bool) {
-	f := bytes.Fields(line)
-	if len(f) < 6 || len(f[1]) != 4 || f[1][1] == 'w' {
-		return 0, 0, false
+type mapping struct{ start, end uintptr }
+
+// trimmable returns the mappings of smaps (the contents of
+// /proc/self/smaps) that map file inode ino, are not writable and have
+// no anonymous page.
+func trimmable(smaps []byte, ino uint64) []mapping {
+	var out []mapping
+	var cur mapping
+	candidate := false
+	sc := bufio.NewScanner(bytes.NewReader(smaps))
+	for sc.Scan() {
+		line := sc.Bytes()
+		if start, end, ok := mappingLine(line); ok {
+			cur, candidate = mapping{start, end}, false
+			if s, e, ok := readOnlyMapping(line, ino); ok {
+				cur, candidate = mapping{s, e}, true
+			}
+			continue
+		}
+		if candidate && bytes.HasPrefix(line, []byte("Anonymous:")) {
+			if f := bytes.Fields(line); len(f) >= 2 && string(f[1]) == "0" {
+				out = append(out, cur)
+			}
+			candidate = false
+		}
 	}
-	if n, err := strconv.ParseUint(string(f[4]), 10, 64); err != nil || n != ino {
+	return out
+}
+
+// mappingLine parses the first line of a mapping in smaps or maps
+// ("start-end perms offset dev inode [path]").
+func mappingLine(line []byte) (start, end uintptr, ok bool) {
+	f := bytes.Fields(line)
+	if len(f) < 5 || len(f[1]) != 4 {
 		return 0, 0, false
 	}
 	s, e, found := bytes.Cut(f[0], []byte("-"))
@@ -64,4 +89,17 @@ func readOnlyMapping(line []byte, ino uint64) (start, end uintptr, ok bool) {
 		return 0, 0, false
 	}
 	return uintptr(a), uintptr(z), true
+}
+
+// readOnlyMapping parses the first line of a mapping and reports the
+// range if it maps file inode ino without write permission.
+func readOnlyMapping(line []byte, ino uint64) (start, end uintptr, ok bool) {
+	f := bytes.Fields(line)
+	if len(f) < 6 || len(f[1]) != 4 || f[1][1] == 'w' {
+		return 0, 0, false
+	}
+	if n, err := strconv.ParseUint(string(f[4]), 10, 64); err != nil || n != ino {
+		return 0, 0, false
+	}
+	return mappingLine(line)
 }

@@ -34,6 +34,32 @@ func TestReadOnlyMapping(t *testing.T) {
 	}
 }
 
+// TestTrimmable checks which mappings of smaps trimCode drops: the
+// executable's, not writable, with no page of their own (a relocated
+// RELRO segment of a PIE build has some).
+func TestTrimmable(t *testing.T) {
+	smaps := `00400000-00546000 r-xp 00000000 fe:00 77  /usr/bin/roost-shim
+Rss:                1088 kB
+Anonymous:             0 kB
+VmFlags: rd ex mr mw me dw sd
+00546000-006b8000 r--p 00146000 fe:00 77  /usr/bin/roost-shim
+Anonymous:             0 kB
+006b8000-006c0000 r--p 002b8000 fe:00 77  /usr/bin/roost-shim
+Anonymous:            32 kB
+006c0000-006db000 rw-p 002c0000 fe:00 77  /usr/bin/roost-shim
+Anonymous:             0 kB
+7f0000000000-7f0000001000 r-xp 00000000 fe:00 12  /lib/x.so
+Anonymous:             0 kB
+370919000000-370919400000 rw-p 00000000 00:00 0
+Anonymous:           724 kB
+`
+	got := trimmable([]byte(smaps), 77)
+	want := []mapping{{0x400000, 0x546000}, {0x546000, 0x6b8000}}
+	if len(got) != len(want) || got[0] != want[0] || got[1] != want[1] {
+		t.Errorf("trimmable = %#v, want %#v", got, want)
+	}
+}
+
 // TestTrimCode checks that trimCode lowers the resident text of this
 // process (the test binary stands for roost-shim) and that the process
 // goes on running, and leaves its writable data alone.
