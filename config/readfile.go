@@ -1,6 +1,7 @@
 package config
 
 import (
+	"bytes"
 	"fmt"
 
 	"github.com/hashicorp/hcl/v2"
@@ -30,4 +31,28 @@ func readSource(name, what string) ([]byte, *hcl.Diagnostic) {
 		}
 	}
 	return src, nil
+}
+
+// Mentions reports whether a configuration file of dir (those Load reads)
+// holds one of words, or cannot be read: a cheap, conservative "might the
+// configuration set this", for a caller that starts work before loading
+// it (roost plan reads the host meanwhile unless the configuration might
+// name another data directory or tender uids).
+func Mentions(dir string, words ...string) bool {
+	files, err := configFiles(dir)
+	if err != nil {
+		return true
+	}
+	for _, f := range files {
+		src, err := regfile.ReadFile(f, MaxFileSize)
+		if err != nil {
+			return true
+		}
+		for _, w := range words {
+			if bytes.Contains(src, []byte(w)) {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -37,7 +37,7 @@ func runPlan(ctx context.Context, g *globals, args []string) error {
 		return err
 	}
 	po.noFingerprints = !*jsonOut && *out == ""
-	pre := g.startPrefetch(ctx)
+	pre := g.startPrefetch(ctx, dir)
 	defer pre.close()
 	s, err := g.openSession(dir, &lf)
 	if err != nil {

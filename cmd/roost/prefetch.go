@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"os"
 
 	"github.com/roostd/roost/config"
 	"github.com/roostd/roost/plan"
@@ -32,8 +33,18 @@ type prefetch struct {
 }
 
 // startPrefetch starts observing the data directory known before the
-// configuration, or returns nil.
-func (g *globals) startPrefetch(ctx context.Context) *prefetch {
+// configuration of dir, or returns nil. A configuration that may set the
+// data directory (when neither -dbdir nor ROOST_DBDIR does) or the tender
+// uids gets none: the observation would be thrown away, and it would
+// have read another data directory than the configuration's.
+func (g *globals) startPrefetch(ctx context.Context, dir string) *prefetch {
+	words := []string{"unikernel_uids"}
+	if g.dbdir == "" && os.Getenv("ROOST_DBDIR") == "" {
+		words = append(words, "dbdir")
+	}
+	if config.Mentions(dir, words...) {
+		return nil
+	}
 	dbdir := datadir.Dir(g.dbdirFor(nil))
 	if dbdir.Check() != nil {
 		return nil
