@@ -21,10 +21,10 @@ func TestTempNames(t *testing.T) {
 		{"unikernel", tempUnikernel, regexp.MustCompile(`^(\.tmp-.*|\.(spec|status)\.json\d+)$`)},
 	}
 	pieces := []string{".", "tmp", "-", "0", "7", "a", "f", "z", "A", "json", "spec", "status", "applied", "roost", "dbdir",
-		".tmp", ".tmp-", ".spec.json", ".status.json", ".applied.json", ".roost.dbdir", "0123456789ab", "x", "_", " "}
+		".tmp", ".tmp-", ".spec.json", ".status.json", ".applied.json", ".roost.dbdir", "0123456789ab", "x", "_", " ", "\n"}
 	names := []string{"", ".", ".tmp", ".tmp-", ".tmp-x", ".spec.json", ".spec.json1", ".status.json42", ".applied.json7",
 		".roost.dbdir3", ".data.tmp12", ".a.tmp1.tmp2", ".-a.tmp1", ".a.tmp", ".0123456789ab.tmp5", ".0123456789AB.tmp5",
-		".0123456789a.tmp5", "spec.json1"}
+		".0123456789a.tmp5", "spec.json1", ".tmp-a\nb", ".spec.json1\n"}
 	r := rand.New(rand.NewPCG(1, 2))
 	for range 200000 {
 		n := ""

@@ -22,11 +22,17 @@ import (
 // They are written out rather than compiled with regexp: every shim
 // imports this package, and compiling them was a part of its start.
 func tempTop(n string) bool {
-	return strings.HasPrefix(n, TempPrefix) || digitsAfter(n, ".applied.json") || digitsAfter(n, ".roost.dbdir")
+	return writeTemp(n) || digitsAfter(n, ".applied.json") || digitsAfter(n, ".roost.dbdir")
 }
 
 func tempUnikernel(n string) bool {
-	return strings.HasPrefix(n, TempPrefix) || digitsAfter(n, ".spec.json") || digitsAfter(n, ".status.json")
+	return writeTemp(n) || digitsAfter(n, ".spec.json") || digitsAfter(n, ".status.json")
+}
+
+// writeTemp is a WriteJSON temporary: TempPrefix, then anything but a
+// newline (the expression's .*).
+func writeTemp(n string) bool {
+	return strings.HasPrefix(n, TempPrefix) && !strings.Contains(n, "\n")
 }
 
 func tempImage(n string) bool {
