@@ -88,29 +88,9 @@ func sinceBoot(k KinfoProc) (uint64, error) {
 	return uint64(us), nil
 }
 
-// StartTime returns when process pid started, in microseconds since boot
-// (on Linux: clock ticks since boot), as status.json's tender_start
-// records it.
-func StartTime(pid int) (uint64, error) {
-	st, err := ReadStat(pid)
-	if err != nil {
-		return 0, fmt.Errorf("start time of process %d: %w", pid, err)
-	}
-	return st.StartTime, nil
-}
-
-// Alive reports whether pid is the process that started at start
-// (microseconds since boot) and has not exited: a zombie has, and a
-// reused pid is another process. A clock step between the two sysctls of
-// a read can move the start by its size; a start more than a second off
-// is another process.
-func Alive(pid int, start uint64) bool {
-	alive, _ := Probe(pid, start)
-	return alive
-}
-
 // Probe is Alive, and the process's state letter when it is alive: one
-// sysctl.
+// sysctl. A clock step between the two sysctls of a read can move the
+// start by its size; a start more than a second off is another process.
 func Probe(pid int, start uint64) (alive bool, state string) {
 	st, err := ReadStat(pid)
 	if err != nil || st.State == "Z" {

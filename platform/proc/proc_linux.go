@@ -65,24 +65,6 @@ func readSmall(path string, b []byte) ([]byte, error) {
 	}
 }
 
-// StartTime returns when process pid started, in clock ticks since boot
-// (/proc/PID/stat field 22), as status.json's tender_start records it.
-func StartTime(pid int) (uint64, error) {
-	st, err := ReadStat(pid)
-	if err != nil {
-		return 0, fmt.Errorf("start time of process %d: %w", pid, err)
-	}
-	return st.StartTime, nil
-}
-
-// Alive reports whether pid is the process that started at start (clock
-// ticks since boot) and has not exited: a zombie has, and a reused pid is
-// another process.
-func Alive(pid int, start uint64) bool {
-	alive, _ := Probe(pid, start)
-	return alive
-}
-
 // Probe is Alive, and the process's state letter (R, S, T for stopped,
 // ...) when it is alive: one read of /proc/PID/stat.
 func Probe(pid int, start uint64) (alive bool, state string) {

@@ -20,14 +20,5 @@ func ReadStat(pid int) (Stat, error) {
 	return Stat{}, fmt.Errorf("stat of process %d: %w", pid, errors.ErrUnsupported)
 }
 
-// StartTime is implemented on Linux only: without it a pid is never
-// trusted for signals.
-func StartTime(pid int) (uint64, error) {
-	return 0, fmt.Errorf("start time of process %d: %w", pid, errors.ErrUnsupported)
-}
-
-// Alive cannot tell a pid's start time here, so it never vouches for one.
-func Alive(pid int, start uint64) bool { return false }
-
 // Probe cannot tell a pid's start time here, so it never vouches for one.
 func Probe(pid int, start uint64) (alive bool, state string) { return false, "" }
