@@ -4,8 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
+	"sync"
 )
 
 // MaxJSON is the largest JSON file of the data directory that roost reads:
@@ -36,34 +36,54 @@ func (d Dir) Open(path string, flag int, perm os.FileMode) (*os.File, error) {
 // ReadFile reads the file at path beneath d, as Open finds it, up to max
 // bytes; a larger file is an error wrapping ErrTooLarge.
 func (d Dir) ReadFile(path string, max int64) ([]byte, error) {
-	f, err := d.Open(path, os.O_RDONLY, 0)
+	fd, err := d.openFD(path)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	return readMax(f, max)
+	defer closeFD(fd)
+	return readFD(fd, path, nil, max)
 }
 
-// readMax reads f up to max bytes; more is an error wrapping ErrTooLarge.
-func readMax(f *os.File, max int64) ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(f, max+1))
+// openFD opens path beneath d for reading, as Open does, and returns the
+// bare descriptor.
+func (d Dir) openFD(path string) (int, error) {
+	rel, err := d.rel(path)
 	if err != nil {
-		return nil, &os.PathError{Op: "read", Path: f.Name(), Err: err}
+		return -1, err
 	}
-	if int64(len(b)) > max {
-		return nil, &os.PathError{Op: "read", Path: f.Name(), Err: fmt.Errorf("%w: over %d bytes", ErrTooLarge, max)}
+	fd, err := openBeneath(string(d), rel, os.O_RDONLY, 0)
+	if err != nil {
+		return -1, &os.PathError{Op: "open", Path: path, Err: err}
 	}
-	return b, nil
+	return fd, nil
 }
 
 // ReadJSON decodes the JSON file at path beneath d into v. A file that is
 // not valid JSON is an *os.PathError with Op "parse".
 func (d Dir) ReadJSON(path string, v any) error {
-	b, err := d.ReadFile(path, MaxJSON)
+	fd, err := d.openFD(path)
 	if err != nil {
 		return err
 	}
-	if err := json.Unmarshal(b, v); err != nil {
+	defer closeFD(fd)
+	return decodeFD(fd, path, v, json.Unmarshal)
+}
+
+// jsonBuffers holds the buffers that JSON files are read into: decoding
+// copies out what it keeps, so one buffer serves file after file.
+var jsonBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+// decodeFD reads the JSON file open as fd (path, for messages), up to
+// MaxJSON bytes, and decodes it into v with unmarshal.
+func decodeFD(fd int, path string, v any, unmarshal func([]byte, any) error) error {
+	bp := jsonBuffers.Get().(*[]byte)
+	defer jsonBuffers.Put(bp)
+	b, err := readFD(fd, path, (*bp)[:0], MaxJSON)
+	if err != nil {
+		return err
+	}
+	*bp = b[:0]
+	if err := unmarshal(b, v); err != nil {
 		return &os.PathError{Op: "parse", Path: path, Err: err}
 	}
 	return nil

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -132,6 +133,37 @@ func writeAll(fd int, b []byte) error {
 		b = b[n:]
 	}
 	return nil
+}
+
+// readFD appends to b what the descriptor fd (of path, for messages)
+// holds from its offset to its end, up to limit bytes: read(2) and nothing
+// else, for the data directory's small files. More than limit is an error
+// wrapping ErrTooLarge.
+func readFD(fd int, path string, b []byte, limit int64) ([]byte, error) {
+	start := len(b)
+	for {
+		if len(b) == cap(b) {
+			b = slices.Grow(b, max(512, cap(b)))
+		}
+		room := b[len(b):cap(b)]
+		if left := limit + 1 - int64(len(b)-start); int64(len(room)) > left {
+			room = room[:left]
+		}
+		n, err := unix.Read(fd, room)
+		if errors.Is(err, unix.EINTR) {
+			continue
+		}
+		if err != nil {
+			return nil, &os.PathError{Op: "read", Path: path, Err: err}
+		}
+		if n == 0 {
+			return b, nil
+		}
+		b = b[:len(b)+n]
+		if int64(len(b)-start) > limit {
+			return nil, &os.PathError{Op: "read", Path: path, Err: fmt.Errorf("%w: over %d bytes", ErrTooLarge, limit)}
+		}
+	}
 }
 
 func dupCloexec(f *os.File) (int, error) {

@@ -1,0 +1,130 @@
+package datadir
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestReadFileLimit reads files about the limit through the data
+// directory and through a held directory: up to it is read whole (across
+// as many reads as it takes), past it is ErrTooLarge.
+func TestReadFileLimit(t *testing.T) {
+	d := Dir(t.TempDir())
+	mkdir(t, d.UnikernelsDir(), 0o700)
+	mkdir(t, d.Unikernel("web"), 0o700)
+	const limit = 9000 // over two of readFD's first buffers
+	for _, tc := range []struct {
+		size    int
+		wantErr error
+	}{{0, nil}, {1, nil}, {511, nil}, {512, nil}, {limit - 1, nil}, {limit, nil}, {limit + 1, ErrTooLarge}, {3 * limit, ErrTooLarge}} {
+		content := strings.Repeat("x", tc.size)
+		path := filepath.Join(d.Unikernel("web"), "f")
+		write(t, path, content)
+		u, err := d.OpenUnikernel("web")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, read := range map[string]func() ([]byte, error){
+			"Dir.ReadFile":    func() ([]byte, error) { return d.ReadFile(path, limit) },
+			"Subdir.ReadFile": func() ([]byte, error) { return u.ReadFile("f", limit) },
+		} {
+			b, err := read()
+			if !errors.Is(err, tc.wantErr) || tc.wantErr == nil && string(b) != content {
+				t.Errorf("%s of %d bytes (limit %d) = %d bytes, %v; want its content, error %v", name, tc.size, limit, len(b), err, tc.wantErr)
+			}
+		}
+		u.Close()
+	}
+}
+
+// TestHeldDirectoriesRefuseLinks puts symbolic links where a held
+// directory, a directory beneath it and a file are read.
+func TestHeldDirectoriesRefuseLinks(t *testing.T) {
+	d := Dir(t.TempDir())
+	other := t.TempDir()
+	write(t, filepath.Join(other, "spec.json"), "{}")
+	mkdir(t, d.UnikernelsDir(), 0o700)
+	mkdir(t, d.Unikernel("web"), 0o700)
+	if err := os.Symlink(other, d.Unikernel("evil")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(other, "spec.json"), filepath.Join(d.Unikernel("web"), "spec.json")); err != nil {
+		t.Fatal(err)
+	}
+	top, err := d.OpenDir(d.UnikernelsDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer top.Close()
+	if u, err := top.Sub("evil"); !errors.Is(err, ErrSymlink) {
+		t.Errorf("Sub of a link to a directory = %v, %v; want ErrSymlink", u, err)
+	}
+	if _, err := d.OpenUnikernel("evil"); !errors.Is(err, ErrSymlink) {
+		t.Errorf("OpenUnikernel of a link = %v; want ErrSymlink", err)
+	}
+	for _, name := range []string{"..", ".", "a/b", ""} {
+		if _, err := top.Sub(name); !errors.Is(err, ErrOutside) {
+			t.Errorf("Sub(%q) = %v; want ErrOutside", name, err)
+		}
+	}
+	u, err := top.Sub("web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer u.Close()
+	if u.Name() != "web" {
+		t.Errorf("Name = %q, want web", u.Name())
+	}
+	var v map[string]any
+	if err := u.ReadJSON("spec.json", &v); !errors.Is(err, ErrSymlink) {
+		t.Errorf("ReadJSON of a link = %v; want ErrSymlink", err)
+	}
+	if fd, err := u.OpenFD("spec.json", os.O_RDONLY); !errors.Is(err, ErrSymlink) {
+		closeFD(fd)
+		t.Errorf("OpenFD of a link = %v; want ErrSymlink", err)
+	}
+	if _, err := d.OpenDir(filepath.Join(string(d), "unikernels", "evil")); !errors.Is(err, ErrSymlink) {
+		t.Errorf("OpenDir through a link = %v; want ErrSymlink", err)
+	}
+}
+
+// TestReadJSONWith checks that the given decoder decodes, that its
+// errors are parse errors naming the file, and that one file's bytes do
+// not reach the next through the shared buffers.
+func TestReadJSONWith(t *testing.T) {
+	d := Dir(t.TempDir())
+	mkdir(t, d.UnikernelsDir(), 0o700)
+	mkdir(t, d.Unikernel("web"), 0o700)
+	write(t, filepath.Join(d.Unikernel("web"), "long.json"), `{"a": "`+strings.Repeat("y", 5000)+`"}`)
+	write(t, filepath.Join(d.Unikernel("web"), "short.json"), `{"a": "z"}`)
+	write(t, filepath.Join(d.Unikernel("web"), "bad.json"), `{"a": `)
+	u, err := d.OpenUnikernel("web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer u.Close()
+	calls := 0
+	unmarshal := func(b []byte, v any) error { calls++; return json.Unmarshal(b, v) }
+	for _, name := range []string{"long.json", "short.json"} {
+		var v struct{ A string }
+		if err := u.ReadJSONWith(name, &v, unmarshal); err != nil {
+			t.Fatal(err)
+		}
+		if want := map[string]int{"long.json": 5000, "short.json": 1}[name]; len(v.A) != want {
+			t.Errorf("ReadJSONWith(%s): a of %d bytes, want %d", name, len(v.A), want)
+		}
+	}
+	if calls != 2 {
+		t.Errorf("the decoder given was called %d times, want 2", calls)
+	}
+	var v struct{ A string }
+	err = u.ReadJSONWith("bad.json", &v, unmarshal)
+	var pe *os.PathError
+	if !errors.As(err, &pe) || pe.Op != "parse" || pe.Path != u.Path("bad.json") {
+		t.Errorf("ReadJSONWith of a truncated file = %v; want a parse error of %s", err, u.Path("bad.json"))
+	}
+}
