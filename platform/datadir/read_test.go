@@ -128,3 +128,27 @@ func TestReadJSONWith(t *testing.T) {
 		t.Errorf("ReadJSONWith of a truncated file = %v; want a parse error of %s", err, u.Path("bad.json"))
 	}
 }
+
+// TestDurationJSON decodes durations the way written (plain) and the way
+// JSON allows (escaped), which take two paths.
+func TestDurationJSON(t *testing.T) {
+	for in, want := range map[string]Duration{
+		`"1s"`:       Duration(1e9),
+		`"\u0031s"`:  Duration(1e9),
+		`"5m0s"`:     Duration(300e9),
+		`"1\u00b5s"`: Duration(1e3),
+		`"1µs"`:      Duration(1e3),
+		`"-1h"`:      Duration(-3600e9),
+	} {
+		var d Duration
+		if err := json.Unmarshal([]byte(in), &d); err != nil || d != want {
+			t.Errorf("Unmarshal(%s) = %v, %v; want %v", in, d, err, want)
+		}
+	}
+	for _, in := range []string{`"1x"`, `""`, `1`, `"\u0031"`} {
+		var d Duration
+		if err := json.Unmarshal([]byte(in), &d); err == nil {
+			t.Errorf("Unmarshal(%s) = %v, want an error", in, d)
+		}
+	}
+}
