@@ -100,21 +100,6 @@ func (h *nlHost) inNS(f func() error) error {
 // interrupted because the interfaces changed during it.
 const dumpAttempts = 5
 
-// linkList lists the interfaces, retrying an interrupted dump.
-func (h *nlHost) linkList() ([]netlink.Link, error) {
-	var err error
-	for range dumpAttempts {
-		var links []netlink.Link
-		if links, err = h.handle.LinkList(); err == nil {
-			return links, nil
-		}
-		if !errors.Is(err, netlink.ErrDumpInterrupted) {
-			break
-		}
-	}
-	return nil, fmt.Errorf("list interfaces: %w", err)
-}
-
 // addrList lists the addresses of all interfaces, retrying an interrupted
 // dump.
 func (h *nlHost) addrList(link netlink.Link) ([]netlink.Addr, error) {
@@ -168,7 +153,7 @@ func isTap(l netlink.Link) bool {
 }
 
 func (h *nlHost) links(ctx context.Context) (*hostLinks, error) {
-	links, err := h.linkList()
+	links, err := dumpLinks(h.taps.sock)
 	if err != nil {
 		return nil, err
 	}
@@ -176,9 +161,9 @@ func (h *nlHost) links(ctx context.Context) (*hostLinks, error) {
 	if err != nil {
 		return nil, err
 	}
-	byIndex := make(map[int]netlink.Link, len(links))
+	names := make(map[int]string, len(links))
 	for _, l := range links {
-		byIndex[l.Attrs().Index] = l
+		names[l.index] = l.name
 	}
 	prefixes := map[int][]netip.Prefix{}
 	for _, a := range addrs {
@@ -190,32 +175,31 @@ func (h *nlHost) links(ctx context.Context) (*hostLinks, error) {
 	taps := map[string]plan.ObservedTap{}
 	foreign := map[string]string{}
 	for _, l := range links {
-		a := l.Attrs()
 		switch {
-		case isBridge(l):
-			bridges[a.Name] = plan.ObservedBridge{
-				Name:      a.Name,
-				Owned:     a.Alias == plan.BridgeAlias,
-				Addresses: prefixes[a.Index],
-				MTU:       a.MTU,
-				Up:        isUp(l),
+		case l.isBridge():
+			bridges[l.name] = plan.ObservedBridge{
+				Name:      l.name,
+				Owned:     l.alias == plan.BridgeAlias,
+				Addresses: prefixes[l.index],
+				MTU:       l.mtu,
+				Up:        l.up,
 			}
-		case isTap(l):
-			unikernel, device, ok := parseTapAlias(a.Alias)
+		case l.isTap():
+			unikernel, device, ok := parseTapAlias(l.alias)
 			if !ok {
-				if tapNamePattern.MatchString(a.Name) {
-					foreign[a.Name] = fmt.Sprintf("a tap with alias %q, not roost's", a.Alias)
+				if tapNamePattern.MatchString(l.name) {
+					foreign[l.name] = fmt.Sprintf("a tap with alias %q, not roost's", l.alias)
 				}
 				continue
 			}
-			t := plan.ObservedTap{Name: a.Name, Unikernel: unikernel, Device: device, Up: isUp(l)}
-			if m, ok := byIndex[a.MasterIndex]; ok && a.MasterIndex != 0 {
-				t.Master = m.Attrs().Name
+			t := plan.ObservedTap{Name: l.name, Unikernel: unikernel, Device: device, Up: l.up}
+			if m, ok := names[l.master]; ok && l.master != 0 {
+				t.Master = m
 			}
-			taps[a.Name] = t
+			taps[l.name] = t
 		default:
-			if tapNamePattern.MatchString(a.Name) {
-				foreign[a.Name] = "a " + l.Type() + ", not a tap"
+			if tapNamePattern.MatchString(l.name) {
+				foreign[l.name] = "a " + l.typeName() + ", not a tap"
 			}
 		}
 	}
