@@ -62,7 +62,13 @@ func (l *loader) checkImage(u *unikernelDecl) {
 	}
 	subject := rangePtr(u.image.Expr.Range())
 	shown := l.shownPath(subject.Filename, u.Image.Path)
-	img, err := l.images.Read(u.Image.Path)
+	// An image read once in this load is the one every later unikernel
+	// naming it gets: a thousand instances of one image cost one stat.
+	img, ok := l.cfg.Images[u.Image.Path]
+	var err error
+	if !ok {
+		img, err = l.images.Read(u.Image.Path)
+	}
 	if err != nil {
 		l.diags = append(l.diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
