@@ -1,6 +1,10 @@
 package platform
 
-import "context"
+import (
+	"context"
+
+	"github.com/roostd/roost/platform/datadir"
+)
 
 // Drift is a change on the host that may have made it differ from the
 // configuration: a roost tap or a bridge removed or changed, a shim that
@@ -18,4 +22,30 @@ type Drift struct {
 // periodic resyncs.
 func (h *Host) WatchDrift(ctx context.Context, out chan<- Drift) (refresh func(), err error) {
 	return h.watchDrift(ctx, out)
+}
+
+// liveShims returns the unikernel of each live shim, by the pid it wrote
+// into its lock.
+func (h *Host) liveShims() map[int]string {
+	pids := map[int]string{}
+	ents, _ := h.dbdir.ReadDir(h.dbdir.UnikernelsDir())
+	top, err := h.dbdir.OpenDir(h.dbdir.UnikernelsDir())
+	if err != nil {
+		return pids
+	}
+	defer top.Close()
+	for _, e := range ents {
+		if datadir.Hidden(e.Name()) || !e.IsDir() {
+			continue
+		}
+		dir, err := top.Sub(e.Name())
+		if err != nil {
+			continue
+		}
+		if alive, pid, err := h.shims.Alive(dir); err == nil && alive && pid > 0 {
+			pids[pid] = e.Name()
+		}
+		dir.Close()
+	}
+	return pids
 }

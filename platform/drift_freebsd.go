@@ -8,7 +8,6 @@ import (
 	"os"
 	"sync"
 
-	"github.com/roostd/roost/platform/datadir"
 	"golang.org/x/sys/unix"
 )
 
@@ -139,16 +138,7 @@ func (s *shimWatch) wake() {
 
 // refresh reads which shims are alive and wakes the watcher to watch them.
 func (s *shimWatch) refresh() {
-	pids := map[int]string{}
-	ents, _ := s.h.dbdir.ReadDir(s.h.dbdir.UnikernelsDir())
-	for _, e := range ents {
-		if datadir.Hidden(e.Name()) || !e.IsDir() {
-			continue
-		}
-		if alive, pid, err := s.h.shims.Alive(s.h.dbdir, e.Name()); err == nil && alive && pid > 0 {
-			pids[pid] = e.Name()
-		}
-	}
+	pids := s.h.liveShims()
 	s.mu.Lock()
 	s.pids = pids
 	s.mu.Unlock()

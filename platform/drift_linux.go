@@ -9,7 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/roostd/roost/platform/datadir"
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
@@ -133,16 +132,7 @@ func newShimWatch(h *Host, out chan<- Drift) (*shimWatch, error) {
 
 // refresh reads which shims are alive and wakes the poller to watch them.
 func (s *shimWatch) refresh() {
-	pids := map[int]string{}
-	ents, _ := s.h.dbdir.ReadDir(s.h.dbdir.UnikernelsDir())
-	for _, e := range ents {
-		if datadir.Hidden(e.Name()) || !e.IsDir() {
-			continue
-		}
-		if alive, pid, err := s.h.shims.Alive(s.h.dbdir, e.Name()); err == nil && alive && pid > 0 {
-			pids[pid] = e.Name()
-		}
-	}
+	pids := s.h.liveShims()
 	s.mu.Lock()
 	s.pids = pids
 	s.mu.Unlock()

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"sync"
 
 	"github.com/roostd/roost/internal/regfile"
 	"github.com/roostd/roost/plan"
@@ -30,8 +31,8 @@ func entryProblemOwned(fi fs.FileInfo, dir bool, notMode fs.FileMode, owned func
 	}
 	uid, nlink, ok := ownerLinks(fi)
 	switch {
-	case ok && int(uid) != os.Geteuid() && !owned(uid):
-		return fmt.Sprintf("is owned by uid %d, not roost's %d", uid, os.Geteuid())
+	case ok && int(uid) != roostUID() && !owned(uid):
+		return fmt.Sprintf("is owned by uid %d, not roost's %d", uid, roostUID())
 	case ok && !dir && nlink != 1:
 		return fmt.Sprintf("has %d hard links: another name shares its data", nlink)
 	case fi.Mode().Perm()&notMode != 0:
@@ -39,6 +40,10 @@ func entryProblemOwned(fi fs.FileInfo, dir bool, notMode fs.FileMode, owned func
 	}
 	return ""
 }
+
+// roostUID is the effective uid of this process, asked once: observation
+// checks the owner of every entry of the data directory.
+var roostUID = sync.OnceValue(os.Geteuid)
 
 // conflict records that the entry rel (relative to the data directory)
 // is not roost's.

@@ -13,7 +13,7 @@ type Supervisor interface {
 	WaitRunning(ctx context.Context, dbdir datadir.Dir, name string, window time.Duration) error
 	Stop(ctx context.Context, dbdir datadir.Dir, name string, timeout time.Duration) error
 	Reload(dbdir datadir.Dir, name string) error
-	Alive(dbdir datadir.Dir, name string) (alive bool, pid int, err error)
+	Alive(u *datadir.Subdir) (alive bool, pid int, err error)
 }
 
 // StartedShim is startedShim, for the fake.

@@ -297,10 +297,10 @@ func (f *fakeShims) Reload(dbdir datadir.Dir, name string) error {
 	return nil
 }
 
-func (f *fakeShims) Alive(dbdir datadir.Dir, name string) (bool, int, error) {
+func (f *fakeShims) Alive(u *datadir.Subdir) (bool, int, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.alive[name], 42, nil
+	return f.alive[u.Name()], 42, nil
 }
 
 func TestUnikernelLifecycle(t *testing.T) {

@@ -9,6 +9,11 @@ import (
 	"strings"
 	"sync"
 
+	// The implementation of encoding/json from Go 1.27 on: the same
+	// contract, decoding the two files of each unikernel in half the
+	// time (issue 9).
+	jsonv1 "github.com/go-json-experiment/json/v1"
+
 	"github.com/roostd/roost/plan"
 	"github.com/roostd/roost/platform/datadir"
 	"github.com/roostd/roost/platform/proc"
@@ -165,11 +170,22 @@ func (h *Host) observeUnikernels(ctx context.Context, o *plan.Observed) error {
 	if err != nil {
 		return err
 	}
+	if len(dirs) == 0 {
+		return nil
+	}
 	names := make([]string, len(dirs))
 	for i, fi := range dirs {
 		names[i] = fi.Name()
 	}
 	us := make([]plan.ObservedUnikernel, len(names))
+	// The directory is held for the pass: each unikernel's is opened
+	// beneath it, and its files beneath that, not from the data
+	// directory's path each time.
+	top, err := h.dbdir.OpenDir(h.dbdir.UnikernelsDir())
+	if err != nil {
+		return fmt.Errorf("observe unikernels: %w", err)
+	}
+	defer top.Close()
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for range min(len(names), observeWorkers()) {
@@ -177,7 +193,7 @@ func (h *Host) observeUnikernels(ctx context.Context, o *plan.Observed) error {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				us[i] = h.observeUnikernel(names[i], o.BootID)
+				us[i] = h.observeUnikernel(top, names[i], o.BootID)
 			}
 		}()
 	}
@@ -202,28 +218,46 @@ func (h *Host) observeUnikernels(ctx context.Context, o *plan.Observed) error {
 // the CPUs, since half the time goes to waiting on files.
 func observeWorkers() int { return 2 * runtime.GOMAXPROCS(0) }
 
-// observeUnikernel reads what the directory of unikernel name says. What
-// it cannot read is a Problem, not an error: a broken directory must still
-// show up in the plan, to be replaced or destroyed.
-func (h *Host) observeUnikernel(name, boot string) plan.ObservedUnikernel {
+// observeUnikernel reads what the directory of unikernel name in top (the
+// unikernels directory) says. What it cannot read is a Problem, not an
+// error: a broken directory must still show up in the plan, to be
+// replaced or destroyed.
+func (h *Host) observeUnikernel(top *datadir.Subdir, name, boot string) plan.ObservedUnikernel {
+	dir, err := top.Sub(name)
+	if err != nil {
+		// Gone since the listing, or no longer a directory: what each of
+		// its files would have said.
+		u := plan.ObservedUnikernel{Name: name, StatusProblem: describe(err)}
+		u.Problem = "spec.json: " + describe(err) + "; status.json: " + describe(err)
+		if !errors.Is(err, fs.ErrNotExist) {
+			u.Problem += "; shim: " + err.Error()
+		}
+		return u
+	}
+	defer dir.Close()
+	return h.observeUnikernelIn(dir, name, boot)
+}
+
+// observeUnikernelIn is observeUnikernel once its directory is open.
+func (h *Host) observeUnikernelIn(dir *datadir.Subdir, name, boot string) plan.ObservedUnikernel {
 	u := plan.ObservedUnikernel{Name: name}
 	var problems []string
 	var spec datadir.Spec
-	if err := h.dbdir.ReadJSON(h.dbdir.Spec(name), &spec); err != nil {
+	if err := dir.ReadJSONWith("spec.json", &spec, jsonv1.Unmarshal); err != nil {
 		problems = append(problems, "spec.json: "+describe(err))
 	} else {
 		u.Spec = planSpec(&spec)
 		u.Command, u.CommandNow = spec.Command, h.specFile(u.Spec).Command
 	}
 	var status datadir.Status
-	if err := h.dbdir.ReadJSON(h.dbdir.Status(name), &status); err != nil {
+	if err := dir.ReadJSONWith("status.json", &status, jsonv1.Unmarshal); err != nil {
 		problems = append(problems, "status.json: "+describe(err))
 		u.StatusProblem = describe(err)
 	} else {
 		u.Status = planStatus(&status)
 		u.SpecStale = u.Spec != nil && status.SpecDigest != "" && status.SpecDigest != datadir.Digest(&spec)
 	}
-	alive, pid, err := h.shims.Alive(h.dbdir, name)
+	alive, pid, err := h.shims.Alive(dir)
 	if err != nil {
 		problems = append(problems, "shim: "+err.Error())
 	}
@@ -258,8 +292,18 @@ func tenderState(s *plan.Status, boot string) (alive bool, state string) {
 	return proc.Probe(s.TenderPID, s.TenderStart)
 }
 
+// shimAlive reports whether a shim holds the lock of unikernel name; with
+// no directory, none does.
 func (h *Host) shimAlive(name string) (bool, error) {
-	alive, _, err := h.shims.Alive(h.dbdir, name)
+	u, err := h.dbdir.OpenUnikernel(name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("probe shim of %s: %w", name, err)
+	}
+	defer u.Close()
+	alive, _, err := h.shims.Alive(u)
 	return alive, err
 }
 

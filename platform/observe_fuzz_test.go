@@ -11,7 +11,7 @@ import (
 // noShims is a supervisor that knows of no live shim.
 type noShims struct{ shimPackage }
 
-func (noShims) Alive(dbdir datadir.Dir, name string) (bool, int, error) { return false, 0, nil }
+func (noShims) Alive(u *datadir.Subdir) (bool, int, error) { return false, 0, nil }
 
 // FuzzObserveUnikernel feeds arbitrary spec.json and status.json to the
 // observation of a unikernel's directory: whatever a file roost wrote
@@ -36,7 +36,12 @@ func FuzzObserveUnikernel(f *testing.F) {
 		}
 		os.WriteFile(h.dbdir.Spec("web"), spec, 0o600)
 		os.WriteFile(h.dbdir.Status("web"), status, 0o600)
-		u := h.observeUnikernel("web", "boot")
+		top, err := h.dbdir.OpenDir(h.dbdir.UnikernelsDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer top.Close()
+		u := h.observeUnikernel(top, "web", "boot")
 		if u.Spec == nil && u.Status == nil && u.Problem == "" {
 			t.Errorf("neither file parsed, and no problem says why")
 		}

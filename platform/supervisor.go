@@ -17,7 +17,8 @@ type supervisor interface {
 	WaitRunning(ctx context.Context, dbdir datadir.Dir, name string, window time.Duration) error
 	Stop(ctx context.Context, dbdir datadir.Dir, name string, timeout time.Duration) error
 	Reload(dbdir datadir.Dir, name string) error
-	Alive(dbdir datadir.Dir, name string) (alive bool, pid int, err error)
+	// Alive probes the shim lock of the unikernel directory u.
+	Alive(u *datadir.Subdir) (alive bool, pid int, err error)
 }
 
 // startedShim is a shim that Spawn started (*shim.Started): Wait until it
@@ -50,6 +51,4 @@ func (shimPackage) Stop(ctx context.Context, dbdir datadir.Dir, name string, tim
 
 func (shimPackage) Reload(dbdir datadir.Dir, name string) error { return shim.Reload(dbdir, name) }
 
-func (shimPackage) Alive(dbdir datadir.Dir, name string) (bool, int, error) {
-	return shim.Alive(dbdir, name)
-}
+func (shimPackage) Alive(u *datadir.Subdir) (bool, int, error) { return shim.AliveIn(u) }

@@ -53,6 +53,17 @@ func Alive(dbdir datadir.Dir, name string) (alive bool, pid int, err error) {
 	return true, pid, nil
 }
 
+// AliveIn is Alive for the unikernel whose directory u holds open: a
+// plan that reads every unikernel's directory probes each lock through
+// it.
+func AliveIn(u *datadir.Subdir) (alive bool, pid int, err error) {
+	held, pid, err := probeLockIn(u)
+	if err != nil || !held {
+		return false, 0, err
+	}
+	return true, pid, nil
+}
+
 // Reload tells the shim of name to read spec.json again (SIGHUP), for the
 // fields that change in place: restart policy, stop timeout. It fails
 // with ErrNotRunning when no shim is alive. Only the proven holder of

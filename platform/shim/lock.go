@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"strconv"
@@ -119,20 +118,50 @@ func probeLock(d datadir.Dir, path string) (held bool, pid int, err error) {
 		return false, 0, fmt.Errorf("probe shim lock: %w", err)
 	}
 	defer f.Close()
-	switch err := flock(f, unix.LOCK_SH|unix.LOCK_NB); {
+	return probeFD(int(f.Fd()), path)
+}
+
+// probeLockIn is probeLock for the shim.lock of the unikernel directory
+// u, on a bare descriptor.
+func probeLockIn(u *datadir.Subdir) (held bool, pid int, err error) {
+	fd, err := u.OpenFD("shim.lock", os.O_RDONLY)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, 0, nil
+	}
+	if err != nil {
+		return false, 0, fmt.Errorf("probe shim lock: %w", err)
+	}
+	defer unix.Close(fd)
+	return probeFD(fd, u.Path("shim.lock"))
+}
+
+// probeFD is probeLock on the open lock file fd (path, for messages).
+func probeFD(fd int, path string) (held bool, pid int, err error) {
+	switch err := flockFD(fd, unix.LOCK_SH|unix.LOCK_NB); {
 	case err == nil:
-		held = false // released again by Close
+		held = false // released again by the caller's close
 	case errors.Is(err, unix.EWOULDBLOCK):
 		held = true
 	default:
 		return false, 0, fmt.Errorf("probe %s: %w", path, err)
 	}
 	// Read after the probe: a holder writes its pid right after locking.
-	b, err := io.ReadAll(io.LimitReader(f, 32))
-	if err != nil {
-		return false, 0, fmt.Errorf("read %s: %w", path, err)
+	var buf [32]byte
+	n := 0
+	for n < len(buf) {
+		m, err := unix.Read(fd, buf[n:])
+		if errors.Is(err, unix.EINTR) {
+			continue
+		}
+		if err != nil {
+			return false, 0, fmt.Errorf("read %s: %w", path, err)
+		}
+		if m == 0 {
+			break
+		}
+		n += m
 	}
-	pid, _ = strconv.Atoi(strings.TrimSpace(string(b))) // empty or foreign content: unknown
+	pid, _ = strconv.Atoi(strings.TrimSpace(string(buf[:n]))) // empty or foreign content: unknown
 	return held, pid, nil
 }
 
@@ -157,9 +186,11 @@ func tryLock(d datadir.Dir, path string) (f *os.File, ok bool, err error) {
 }
 
 // flock calls flock(2), again when a signal interrupts it.
-func flock(f *os.File, how int) error {
+func flock(f *os.File, how int) error { return flockFD(int(f.Fd()), how) }
+
+func flockFD(fd, how int) error {
 	for {
-		err := unix.Flock(int(f.Fd()), how)
+		err := unix.Flock(fd, how)
 		if !errors.Is(err, unix.EINTR) {
 			return err
 		}
