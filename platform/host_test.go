@@ -401,6 +401,17 @@ func TestObserveUnikernels(t *testing.T) {
 	if err := os.WriteFile(h.DBDir().Spec("empty"), []byte("{"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// The shim's record of the spec it read: of this spec.json (as
+	// written, or laid out otherwise), or of an older one (a lost reload).
+	current := &datadir.Spec{Name: "current", MemoryMiB: 32, Argv: []string{"a b", "<&>"}}
+	write("current", current, &datadir.Status{State: datadir.StateRunning, BootID: this, SpecDigest: datadir.Digest(current)})
+	older := &datadir.Spec{Name: "stale", MemoryMiB: 16}
+	write("stale", &datadir.Spec{Name: "stale", MemoryMiB: 32}, &datadir.Status{State: datadir.StateRunning, BootID: this, SpecDigest: datadir.Digest(older)})
+	relaid := &datadir.Spec{Name: "relaid", MemoryMiB: 32}
+	write("relaid", nil, &datadir.Status{State: datadir.StateRunning, BootID: this, SpecDigest: datadir.Digest(relaid)})
+	if err := os.WriteFile(h.DBDir().Spec("relaid"), []byte(`{"memory_mib":32, "name":"relaid"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
 
 	o, err := h.Observe(ctx)
 	if err != nil {
@@ -419,6 +430,9 @@ func TestObserveUnikernels(t *testing.T) {
 		"other-boot": {spec: true, status: true},
 		"no-status":  {spec: true, problem: "status.json: missing"},
 		"empty":      {problem: "spec.json: parse "},
+		"current":    {spec: true, status: true},
+		"stale":      {spec: true, status: true},
+		"relaid":     {spec: true, status: true},
 	}
 	for name, w := range want {
 		u, ok := o.Unikernels[name]
@@ -432,6 +446,11 @@ func TestObserveUnikernels(t *testing.T) {
 		}
 		if got != w {
 			t.Errorf("unikernel %s = %+v, want %+v", name, got, w)
+		}
+	}
+	for name, want := range map[string]bool{"current": false, "stale": true, "relaid": false} {
+		if got := o.Unikernels[name].SpecStale; got != want {
+			t.Errorf("unikernel %s: SpecStale = %v, want %v", name, got, want)
 		}
 	}
 	if len(o.Unikernels) != len(want) {

@@ -243,7 +243,15 @@ func (h *Host) observeUnikernelIn(dir *datadir.Subdir, name, boot string) plan.O
 	u := plan.ObservedUnikernel{Name: name}
 	var problems []string
 	var spec datadir.Spec
-	if err := dir.ReadJSONWith("spec.json", &spec, jsonv1.Unmarshal); err != nil {
+	var fileDigest string // of spec.json as read, for SpecStale
+	decode := func(b []byte, v any) error {
+		if err := jsonv1.Unmarshal(b, v); err != nil {
+			return err
+		}
+		fileDigest = datadir.FileDigest(b)
+		return nil
+	}
+	if err := dir.ReadJSONWith("spec.json", &spec, decode); err != nil {
 		problems = append(problems, "spec.json: "+describe(err))
 	} else {
 		u.Spec = planSpec(&spec)
@@ -255,7 +263,9 @@ func (h *Host) observeUnikernelIn(dir *datadir.Subdir, name, boot string) plan.O
 		u.StatusProblem = describe(err)
 	} else {
 		u.Status = planStatus(&status)
-		u.SpecStale = u.Spec != nil && status.SpecDigest != "" && status.SpecDigest != datadir.Digest(&spec)
+		// A spec.json as roost writes it proves itself the shim's by its
+		// file's digest; only another shows whether it is by encoding it.
+		u.SpecStale = u.Spec != nil && status.SpecDigest != "" && status.SpecDigest != fileDigest && status.SpecDigest != datadir.Digest(&spec)
 	}
 	alive, pid, err := h.shims.Alive(dir)
 	if err != nil {

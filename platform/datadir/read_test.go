@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestReadFileLimit reads files about the limit through the data
@@ -149,6 +150,50 @@ func TestDurationJSON(t *testing.T) {
 		var d Duration
 		if err := json.Unmarshal([]byte(in), &d); err == nil {
 			t.Errorf("Unmarshal(%s) = %v, want an error", in, d)
+		}
+	}
+}
+
+// TestFileDigest checks that a spec as WriteJSON writes it has the
+// digest of the spec, strings holding what JSON escapes and spaces
+// included, and that another layout of it does not pass for it.
+func TestFileDigest(t *testing.T) {
+	d := Dir(t.TempDir())
+	mkdir(t, d.UnikernelsDir(), 0o700)
+	mkdir(t, d.Unikernel("web"), 0o700)
+	for _, spec := range []Spec{
+		{},
+		{Name: "web", Argv: []string{"--hello= world \" \\ \t\n <b>&", "ünï ☃ \u2028"}, Command: []string{"a b", ""}, MemoryMiB: 32,
+			Restart: Restart{Policy: "always", ExitCodes: []int{1, 2}, Backoff: Duration(time.Second)}, StopTimeout: Duration(time.Minute),
+			Nets: []SpecNet{{Device: "service", Bridge: "br 0", MAC: "02:00:00:00:00:01", Tap: "rt0"}}, UID: 5},
+	} {
+		if err := d.WriteJSON(d.Spec("web"), &spec); err != nil {
+			t.Fatal(err)
+		}
+		b, err := d.ReadFile(d.Spec("web"), MaxJSON)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := FileDigest(b), Digest(&spec); got != want {
+			t.Errorf("FileDigest of spec.json as written = %s, Digest of its spec %s\n%s", got, want, b)
+		}
+		var again Spec
+		if err := json.Unmarshal(b, &again); err != nil {
+			t.Fatal(err)
+		}
+		if FileDigest(b) != Digest(&again) {
+			t.Errorf("FileDigest differs from the Digest of the spec decoded from the file")
+		}
+		// Whitespace between tokens is layout alone: the same digest.
+		spaced := strings.ReplaceAll(string(b), `":`, `" :`)
+		if FileDigest([]byte(spaced)) != Digest(&spec) {
+			t.Errorf("FileDigest of the file with spaces between tokens differs")
+		}
+		// Another encoding of the same spec (an escaped letter): another
+		// digest, which sends the caller to Digest.
+		escaped := strings.Replace(string(b), `"name"`, `"\u006eame"`, 1)
+		if FileDigest([]byte(escaped)) == Digest(&spec) {
+			t.Errorf("FileDigest of another encoding of the spec passed for its digest")
 		}
 	}
 }

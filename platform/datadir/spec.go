@@ -98,6 +98,40 @@ func Digest(spec *Spec) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// FileDigest is the Digest of the spec that b, a valid JSON encoding of
+// one, holds, when b is laid out as WriteJSON writes it: the digest of b
+// without the whitespace between its tokens, which is what json.Marshal
+// writes (WriteJSON only indents that). For b laid out otherwise it is
+// another digest; so equal to a recorded Digest it proves the same spec,
+// while unequal it proves nothing, and the caller falls back to Digest.
+// A plan checks each unikernel's spec against its shim's record this
+// way without encoding every spec again.
+func FileDigest(b []byte) string {
+	h := sha256.New()
+	inString, escaped := false, false
+	start := 0
+	for i, c := range b {
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+			h.Write(b[start:i])
+			start = i + 1
+		}
+	}
+	h.Write(b[start:])
+	return hex.EncodeToString(h.Sum(nil))
+}
+
 // Duration is a time.Duration that reads and writes as Go duration text
 // ("1s", "5m0s") in JSON, so that spec files stay readable.
 type Duration time.Duration
