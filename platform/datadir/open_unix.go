@@ -35,6 +35,13 @@ func openat(dirfd int, rel string, flag int, perm uint32) (int, error) {
 	if !errors.Is(err, errors.ErrUnsupported) {
 		return fd, symlinkError(err)
 	}
+	return walkat(dirfd, rel, flag, perm)
+}
+
+// walkat is openat where there is no openat2 (FreeBSD, Linux before
+// 5.6): each directory on the way is opened with O_NOFOLLOW beneath the
+// last.
+func walkat(dirfd int, rel string, flag int, perm uint32) (int, error) {
 	parts := strings.Split(rel, string(filepath.Separator))
 	cur := dirfd
 	defer func() {
@@ -48,7 +55,7 @@ func openat(dirfd int, rel string, flag int, perm uint32) (int, error) {
 		}
 		next, err := unix.Openat(cur, p, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 		if err != nil {
-			return -1, symlinkError(err)
+			return -1, noFollowError(cur, p, err)
 		}
 		if cur != dirfd {
 			unix.Close(cur)
@@ -59,13 +66,32 @@ func openat(dirfd int, rel string, flag int, perm uint32) (int, error) {
 	if last == "" || last == "." || last == ".." {
 		return -1, fmt.Errorf("path element %q: %w", last, ErrOutside)
 	}
-	fd, err = unix.Openat(cur, last, flag|unix.O_NOFOLLOW|unix.O_CLOEXEC, perm)
-	return fd, symlinkError(err)
+	fd, err := unix.Openat(cur, last, flag|unix.O_NOFOLLOW|unix.O_CLOEXEC, perm)
+	if err != nil {
+		return -1, noFollowError(cur, last, err)
+	}
+	return fd, nil
+}
+
+// noFollowError is the error of an O_NOFOLLOW open of name in dirfd:
+// ErrSymlink when name is a symbolic link. The open says so in more than
+// one way (ELOOP; ENOTDIR on Linux when O_DIRECTORY meets the link;
+// EMLINK on FreeBSD), and ENOTDIR means a plain file too, so the entry
+// itself is asked.
+func noFollowError(dirfd int, name string, err error) error {
+	if errors.Is(err, unix.ENOTDIR) || errors.Is(err, unix.EMLINK) || errors.Is(err, unix.ELOOP) {
+		var st unix.Stat_t
+		if unix.Fstatat(dirfd, name, &st, unix.AT_SYMLINK_NOFOLLOW) == nil && st.Mode&unix.S_IFMT == unix.S_IFLNK {
+			return fmt.Errorf("%w (%w)", ErrSymlink, err)
+		}
+	}
+	return symlinkError(err)
 }
 
 // symlinkError turns the errors that a refused link gives (ELOOP from
-// O_NOFOLLOW and RESOLVE_NO_SYMLINKS, ENOTDIR from O_DIRECTORY on a link
-// to a directory, EXDEV from RESOLVE_BENEATH) into ErrSymlink.
+// O_NOFOLLOW and RESOLVE_NO_SYMLINKS, EXDEV from RESOLVE_BENEATH) into
+// ErrSymlink; the walk asks the entry (noFollowError), since its errors
+// do not tell a link apart.
 func symlinkError(err error) error {
 	switch {
 	case err == nil:

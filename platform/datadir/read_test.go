@@ -197,3 +197,52 @@ func TestFileDigest(t *testing.T) {
 		}
 	}
 }
+
+// TestWalkRefusesLinks runs the walk that stands in for openat2 (FreeBSD,
+// older Linux) over links: to a directory on the way, at the end, to a
+// file; each is ErrSymlink, and a plain file on the way is not.
+func TestWalkRefusesLinks(t *testing.T) {
+	root := t.TempDir()
+	other := t.TempDir()
+	mkdir(t, filepath.Join(root, "dir"), 0o700)
+	write(t, filepath.Join(root, "dir", "file"), "x")
+	write(t, filepath.Join(other, "file"), "y")
+	for name, target := range map[string]string{"dirlink": other, "dir/filelink": filepath.Join(other, "file")} {
+		if err := os.Symlink(target, filepath.Join(root, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rootfd, err := os.Open(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rootfd.Close()
+	for _, tc := range []struct {
+		rel     string
+		flag    int
+		wantErr error
+	}{
+		{"dirlink/file", os.O_RDONLY, ErrSymlink},
+		{"dirlink", os.O_RDONLY | oDirectory, ErrSymlink},
+		{"dirlink", os.O_RDONLY, ErrSymlink},
+		{"dir/filelink", os.O_RDONLY, ErrSymlink},
+		{"dir/file/x", os.O_RDONLY, nil},
+		{"dir/file", os.O_RDONLY, nil},
+	} {
+		fd, err := walkat(int(rootfd.Fd()), tc.rel, tc.flag, 0)
+		if err == nil {
+			closeFD(fd)
+		}
+		switch {
+		case tc.wantErr != nil && !errors.Is(err, tc.wantErr):
+			t.Errorf("walkat(%s) = %v, want %v", tc.rel, err, tc.wantErr)
+		case tc.wantErr == nil && errors.Is(err, ErrSymlink):
+			t.Errorf("walkat(%s) = %v, want no ErrSymlink", tc.rel, err)
+		}
+	}
+	if fd, err := walkat(int(rootfd.Fd()), "dir/file", os.O_RDONLY, 0); err != nil {
+		t.Errorf("walkat(dir/file) = %v, want it opened", err)
+	} else {
+		closeFD(fd)
+	}
+}
