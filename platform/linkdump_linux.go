@@ -27,12 +27,12 @@ const rtextFilterSkipStats = 1 << 3
 const tunTypeTap = 2
 
 // dumpLinks lists the interfaces with one RTM_GETLINK dump through sock,
-// which was opened in the host's namespace. It asks the kernel to leave
+// opened in the host's namespace (tapBatch's). It asks the kernel to leave
 // out the interfaces' counters and reads only what a plan needs: with a
 // thousand taps, netlink.LinkList's full decoding of every interface,
 // counters included, was a tenth of a plan's CPU. A dump the kernel
 // interrupted (an interface changed meanwhile) is made again.
-func dumpLinks(sock *nl.NetlinkSocket) ([]link, error) {
+func dumpLinks(sock *nl.SocketHandle) ([]link, error) {
 	var err error
 	for range dumpAttempts {
 		var links []link
@@ -46,10 +46,10 @@ func dumpLinks(sock *nl.NetlinkSocket) ([]link, error) {
 	return nil, fmt.Errorf("list interfaces: %w", err)
 }
 
-func dumpLinks1(sock *nl.NetlinkSocket) ([]link, error) {
+func dumpLinks1(sock *nl.SocketHandle) ([]link, error) {
 	req := &nl.NetlinkRequest{
 		NlMsghdr: unix.NlMsghdr{Len: unix.SizeofNlMsghdr, Type: unix.RTM_GETLINK, Flags: unix.NLM_F_REQUEST | unix.NLM_F_DUMP},
-		Sockets:  map[int]*nl.SocketHandle{unix.NETLINK_ROUTE: {Socket: sock}},
+		Sockets:  map[int]*nl.SocketHandle{unix.NETLINK_ROUTE: sock},
 	}
 	req.AddData(nl.NewIfInfomsg(unix.AF_UNSPEC))
 	req.AddData(nl.NewRtAttr(unix.IFLA_EXT_MASK, nl.Uint32Attr(rtextFilterSkipStats)))

@@ -56,6 +56,16 @@ func TestParseLink(t *testing.T) {
 	}{
 		{name: "tap", m: tap, want: link{index: 7, master: 2, mtu: 1500, up: true, name: "rt0123456789", alias: "roost:web:net0", kind: "tun", tunType: 2}},
 		{name: "bridge-data-first", m: bridge, want: link{index: 2, name: "br0", kind: "bridge"}},
+		{name: "tap-data-first", m: cat(ifinfo(9, 0), attr(unix.IFLA_LINKINFO, cat(
+			attr(unix.IFLA_INFO_DATA, attr(unix.IFLA_TUN_TYPE, []byte{2})),
+			attr(unix.IFLA_INFO_KIND, []byte("tun\x00"))))), want: link{index: 9, kind: "tun", tunType: 2}},
+		{name: "tun-type-empty", m: cat(ifinfo(9, 0), attr(unix.IFLA_LINKINFO, cat(
+			attr(unix.IFLA_INFO_KIND, []byte("tun\x00")),
+			attr(unix.IFLA_INFO_DATA, attr(unix.IFLA_TUN_TYPE, nil))))), want: link{index: 9, kind: "tun"}},
+		{name: "tun-data-truncated", m: cat(ifinfo(9, 0), attr(unix.IFLA_LINKINFO, cat(
+			attr(unix.IFLA_INFO_KIND, []byte("tun\x00")),
+			attr(unix.IFLA_INFO_DATA, []byte{8, 0, 3, 0})))), wantErr: true},
+		{name: "short-mtu", m: cat(ifinfo(1, 0), attr(unix.IFLA_MTU, []byte{1, 2})), want: link{index: 1}},
 		{name: "no-attributes", m: ifinfo(1, 0), want: link{index: 1}},
 		{name: "short", m: ifinfo(1, 0)[:10], wantErr: true},
 		{name: "attribute-past-end", m: cat(ifinfo(1, 0), []byte{200, 0, 3, 0, 'x'}), wantErr: true},

@@ -27,7 +27,12 @@ import (
 // exactly the taps of the batch, each tap is deleted by its index instead.
 type tapBatch struct {
 	handle *netlink.Handle
-	sock   *nl.NetlinkSocket // for the group RTM_DELLINK, which netlink.Handle has no call for
+	// sock is a netlink socket in the host's namespace, for the group
+	// RTM_DELLINK, which netlink.Handle has no call for, and for the
+	// plan's link dump (dumpLinks). Requests through it take their
+	// sequence numbers from this one handle, so that no reply is taken
+	// for another's.
+	sock *nl.SocketHandle
 
 	mu      sync.Mutex // guards the following
 	group   uint32     // the group of the batch being gathered
@@ -55,10 +60,10 @@ func newTapBatch(handle *netlink.Handle, nsFD int) (*tapBatch, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open netlink socket: %w", err)
 	}
-	return &tapBatch{handle: handle, sock: sock, group: newGroup(), pending: map[int]chan error{}}, nil
+	return &tapBatch{handle: handle, sock: &nl.SocketHandle{Socket: sock}, group: newGroup(), pending: map[int]chan error{}}, nil
 }
 
-func (b *tapBatch) close() { b.sock.Close() }
+func (b *tapBatch) close() { b.sock.Socket.Close() }
 
 // newGroup picks a netdev group for a batch: one in a range of roost's own
 // (0x726f... is "ro"), random within it so that two hosts' batches, and a
@@ -146,7 +151,7 @@ func (b *tapBatch) deleteGroup(group uint32, want map[int]chan error) error {
 	}
 	req := &nl.NetlinkRequest{
 		NlMsghdr: unix.NlMsghdr{Len: unix.SizeofNlMsghdr, Type: unix.RTM_DELLINK, Flags: unix.NLM_F_REQUEST | unix.NLM_F_ACK},
-		Sockets:  map[int]*nl.SocketHandle{unix.NETLINK_ROUTE: {Socket: b.sock}},
+		Sockets:  map[int]*nl.SocketHandle{unix.NETLINK_ROUTE: b.sock},
 	}
 	req.AddData(nl.NewIfInfomsg(unix.AF_UNSPEC))
 	req.AddData(nl.NewRtAttr(unix.IFLA_GROUP, nl.Uint32Attr(group)))
