@@ -60,6 +60,13 @@ func TestSameMeansSameText(t *testing.T) {
 			}
 		}
 	}
+	// And it is a shortcut: equal values are seen as equal.
+	same := clone(base)
+	for _, f := range specFieldList {
+		if !f.same(&base, &same) {
+			t.Errorf("field %s: same is false for a copy of a spec", f.name)
+		}
+	}
 	pool := []Spec{base}
 	for _, c := range changes {
 		s := clone(base)

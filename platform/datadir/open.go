@@ -69,6 +69,9 @@ func (d Dir) ReadJSON(path string, v any) error {
 	return decodeFD(fd, path, v, json.Unmarshal)
 }
 
+// maxPooled is the largest buffer jsonBuffers keeps.
+const maxPooled = 64 << 10
+
 // jsonBuffers holds the buffers that JSON files are read into: decoding
 // copies out what it keeps, so one buffer serves file after file.
 var jsonBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
@@ -82,7 +85,9 @@ func decodeFD(fd int, path string, v any, unmarshal func([]byte, any) error) err
 	if err != nil {
 		return err
 	}
-	*bp = b[:0]
+	if cap(b) <= maxPooled {
+		*bp = b[:0] // a larger one, of a file few are, goes with the garbage
+	}
 	if err := unmarshal(b, v); err != nil {
 		return &os.PathError{Op: "parse", Path: path, Err: err}
 	}
