@@ -54,6 +54,16 @@ func (c *ImageCache) Read(path string) (*solo5.Image, error) {
 	return img, err
 }
 
+// image returns the facts of the image at path. An image read once in
+// this load is the one every later unikernel naming it gets: a thousand
+// instances of one image cost one stat, not a thousand.
+func (l *loader) image(path string) (*solo5.Image, error) {
+	if img, ok := l.cfg.Images[path]; ok {
+		return img, nil
+	}
+	return l.images.Read(path)
+}
+
 // checkImage reads u's image and checks that the host can run it and that
 // its manifest names exactly the devices u attaches (albatross's rule).
 func (l *loader) checkImage(u *unikernelDecl) {
@@ -62,13 +72,7 @@ func (l *loader) checkImage(u *unikernelDecl) {
 	}
 	subject := rangePtr(u.image.Expr.Range())
 	shown := l.shownPath(subject.Filename, u.Image.Path)
-	// An image read once in this load is the one every later unikernel
-	// naming it gets: a thousand instances of one image cost one stat.
-	img, ok := l.cfg.Images[u.Image.Path]
-	var err error
-	if !ok {
-		img, err = l.images.Read(u.Image.Path)
-	}
+	img, err := l.image(u.Image.Path)
 	if err != nil {
 		l.diags = append(l.diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
