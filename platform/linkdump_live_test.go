@@ -4,13 +4,10 @@ package platform
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"net"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/roostd/roost/internal/netnstest"
 	"github.com/roostd/roost/plan"
 	"github.com/vishvananda/netlink"
 )
@@ -20,17 +17,8 @@ import (
 // pair, a veth with a tap's name, interfaces up and down, aliases, an
 // MTU) and checks that the lean dump reads each as netlink.LinkList does.
 func TestDumpLinksAgreesWithLinkList(t *testing.T) {
-	ns := netnstest.New(t)
-	o, err := newOSHost(ns.Path(), slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { o.close() })
-	h := o.(*nlHost)
+	ns, h := nsBridgeHost(t)
 	ctx := context.Background()
-	if err := h.createBridge(ctx, plan.Bridge{Name: "rbr0"}); err != nil {
-		t.Fatal(err)
-	}
 	for _, dev := range []string{"net0", "net1"} {
 		n := plan.SpecNet{Device: dev, Bridge: "rbr0", Tap: plan.TapName("web", dev)}
 		if err := h.ensureTap(ctx, "web", n); err != nil {

@@ -17,6 +17,14 @@ import (
 
 func batchHost(t *testing.T) *nlHost {
 	t.Helper()
+	_, h := nsBridgeHost(t)
+	return h
+}
+
+// nsBridgeHost returns a fresh namespace and an nlHost managing it, with
+// a bridge rbr0 made by the host.
+func nsBridgeHost(t *testing.T) (*netnstest.NS, *nlHost) {
+	t.Helper()
 	ns := netnstest.New(t)
 	o, err := newOSHost(ns.Path(), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
@@ -27,7 +35,7 @@ func batchHost(t *testing.T) *nlHost {
 	if err := h.createBridge(context.Background(), plan.Bridge{Name: "rbr0"}); err != nil {
 		t.Fatal(err)
 	}
-	return h
+	return ns, h
 }
 
 // TestTapBatchDeletesTogether deletes taps concurrently, as a destroy
