@@ -11,6 +11,7 @@ import (
 
 	"github.com/roostd/roost/platform"
 	"github.com/roostd/roost/platform/datadir"
+	"golang.org/x/sys/unix"
 )
 
 func TestObserveUnikernels(t *testing.T) {
@@ -66,6 +67,13 @@ func TestObserveUnikernels(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// A named pipe planted as spec.json: a problem, not a plan that
+	// waits for a writer.
+	write("pipe", nil, &datadir.Status{State: datadir.StateRunning, BootID: this})
+	if err := unix.Mkfifo(h.DBDir().Spec("pipe"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
 	o, err := h.Observe(ctx)
 	if err != nil {
 		t.Fatalf("Observe = %v", err)
@@ -86,6 +94,7 @@ func TestObserveUnikernels(t *testing.T) {
 		"current":    {spec: true, status: true},
 		"stale":      {spec: true, status: true},
 		"relaid":     {spec: true, status: true},
+		"pipe":       {status: true, problem: "spec.json: read "},
 	}
 	for name, w := range want {
 		u, ok := o.Unikernels[name]
@@ -100,6 +109,9 @@ func TestObserveUnikernels(t *testing.T) {
 		if got != w {
 			t.Errorf("unikernel %s = %+v, want %+v", name, got, w)
 		}
+	}
+	if p := o.Unikernels["pipe"].Problem; !strings.Contains(p, "not a regular file (a named pipe)") {
+		t.Errorf("unikernel pipe: Problem = %q, want it to say spec.json is a named pipe", p)
 	}
 	for name, want := range map[string]bool{"current": false, "stale": true, "relaid": false} {
 		if got := o.Unikernels[name].SpecStale; got != want {

@@ -5,6 +5,7 @@ package datadir
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -14,6 +15,8 @@ import (
 	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/roostd/roost/internal/regfile"
 )
 
 // openBeneath opens rel (relative, cleaned) beneath the directory root
@@ -30,7 +33,16 @@ func openBeneath(root, rel string, flag int, perm uint32) (int, error) {
 // openat opens rel beneath dirfd without following symbolic links: with
 // openat2 where the kernel has it, else by walking the directories one
 // O_NOFOLLOW descriptor at a time.
+//
+// Every open is O_NONBLOCK: a named pipe planted where roost expects a
+// file (spec.json, shim.lock, console.log) would otherwise hang the open
+// until someone opened its other end, and a plan with it, deaf to
+// SIGTERM while blocked there. O_NONBLOCK changes nothing for a regular
+// file or a directory; a pipe opened for reading then reads as empty
+// (which readFD reports as not a regular file), one opened for writing
+// fails (ENXIO).
 func openat(dirfd int, rel string, flag int, perm uint32) (int, error) {
+	flag |= unix.O_NONBLOCK
 	fd, err := openat2(dirfd, rel, flag|unix.O_CLOEXEC, perm)
 	if !errors.Is(err, errors.ErrUnsupported) {
 		return fd, symlinkError(err)
@@ -166,6 +178,38 @@ func writeAll(fd int, b []byte) error {
 // else, for the data directory's small files. More than limit is an error
 // wrapping ErrTooLarge.
 func readFD(fd int, path string, b []byte, limit int64) ([]byte, error) {
+	b, err := readFD1(fd, path, b, limit)
+	if err != nil || len(b) == 0 {
+		// A named pipe, a device or a directory where a file should be:
+		// say so (asked only then; the files roost reads are never empty).
+		var st unix.Stat_t
+		if unix.Fstat(fd, &st) == nil && uint32(st.Mode)&unix.S_IFMT != unix.S_IFREG {
+			return nil, &os.PathError{Op: "read", Path: path, Err: &regfile.NotRegularError{Mode: fileMode(uint32(st.Mode))}}
+		}
+	}
+	return b, err
+}
+
+// fileMode is the fs.FileMode of a stat mode's file type.
+func fileMode(m uint32) fs.FileMode {
+	switch m & unix.S_IFMT {
+	case unix.S_IFDIR:
+		return fs.ModeDir
+	case unix.S_IFIFO:
+		return fs.ModeNamedPipe
+	case unix.S_IFSOCK:
+		return fs.ModeSocket
+	case unix.S_IFCHR:
+		return fs.ModeDevice | fs.ModeCharDevice
+	case unix.S_IFBLK:
+		return fs.ModeDevice
+	case unix.S_IFLNK:
+		return fs.ModeSymlink
+	}
+	return fs.ModeIrregular
+}
+
+func readFD1(fd int, path string, b []byte, limit int64) ([]byte, error) {
 	start := len(b)
 	for {
 		if len(b) == cap(b) {

@@ -8,6 +8,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/roostd/roost/internal/regfile"
 )
 
 // TestReadFileLimit reads files about the limit through the data
@@ -244,5 +248,55 @@ func TestWalkRefusesLinks(t *testing.T) {
 		t.Errorf("walkat(dir/file) = %v, want it opened", err)
 	} else {
 		closeFD(fd)
+	}
+}
+
+// TestReadRefusesIrregular plants a named pipe and a directory where the
+// data directory's files are read: each read ends at once with
+// ErrNotRegular naming the kind, none waits for a writer, and an open
+// for appending (the console) fails rather than waits for a reader.
+func TestReadRefusesIrregular(t *testing.T) {
+	d := Dir(t.TempDir())
+	mkdir(t, d.UnikernelsDir(), 0o700)
+	mkdir(t, d.Unikernel("web"), 0o700)
+	if err := unix.Mkfifo(d.Spec("web"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	mkdir(t, d.Status("web"), 0o700)
+	u, err := d.OpenUnikernel("web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer u.Close()
+	var v Spec
+	for name, read := range map[string]func() error{
+		"Dir.ReadFile of a pipe":    func() error { _, err := d.ReadFile(d.Spec("web"), MaxJSON); return err },
+		"Dir.ReadJSON of a pipe":    func() error { return d.ReadJSON(d.Spec("web"), &v) },
+		"Subdir.ReadFile of a pipe": func() error { _, err := u.ReadFile("spec.json", MaxJSON); return err },
+		"Subdir.ReadJSON of a pipe": func() error { return u.ReadJSON("spec.json", &v) },
+		"Subdir.ReadJSON of a dir":  func() error { return u.ReadJSON("status.json", &v) },
+		"Dir.ReadJSON of a dir":     func() error { return d.ReadJSON(d.Status("web"), &v) },
+		"Subdir.Open of a pipe to append": func() error {
+			f, err := u.Open("spec.json", os.O_WRONLY|os.O_APPEND, 0)
+			if err == nil {
+				f.Close()
+			}
+			return err
+		},
+	} {
+		done := make(chan error, 1)
+		go func() { done <- read() }()
+		select {
+		case err := <-done:
+			if err == nil {
+				t.Errorf("%s succeeded, want an error", name)
+			} else if strings.Contains(name, "Read") && !errors.Is(err, regfile.ErrNotRegular) {
+				t.Errorf("%s = %v, want ErrNotRegular", name, err)
+			} else if strings.Contains(name, "Read") && !strings.Contains(err.Error(), "(a named pipe)") && !strings.Contains(err.Error(), "(a directory)") {
+				t.Errorf("%s = %v, want it to name the kind", name, err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%s still waits after 5 s", name)
+		}
 	}
 }
