@@ -40,9 +40,13 @@ func openBeneath(root, rel string, flag int, perm uint32) (int, error) {
 // SIGTERM while blocked there. O_NONBLOCK changes nothing for a regular
 // file or a directory; a pipe opened for reading then reads as empty
 // (which readFD reports as not a regular file), one opened for writing
-// fails (ENXIO).
+// fails (ENXIO). And every open is O_NOCTTY: a shim leads a session of
+// its own with no terminal, and a terminal planted as its spec.json would
+// otherwise become its controlling terminal when read (Linux gives one to
+// a session leader that opens a terminal for reading), whose hangup and
+// keys would signal it.
 func openat(dirfd int, rel string, flag int, perm uint32) (int, error) {
-	flag |= unix.O_NONBLOCK
+	flag |= unix.O_NONBLOCK | unix.O_NOCTTY
 	fd, err := openat2(dirfd, rel, flag|unix.O_CLOEXEC, perm)
 	if !errors.Is(err, errors.ErrUnsupported) {
 		return fd, symlinkError(err)
