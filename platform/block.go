@@ -84,7 +84,7 @@ func (h *Host) createBlock(ctx context.Context, b plan.Block) error {
 		}
 		return err
 	}
-	return syncDir(h.dbdir.BlockDir())
+	return h.dbdir.SyncDir(h.dbdir.BlockDir())
 }
 
 // existingFile reports whether path exists, and fails if it is anything
@@ -233,18 +233,5 @@ func (h *Host) deleteBlock(name string) error {
 	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
-	return syncDir(filepath.Dir(path))
-}
-
-// syncDir makes the creation or removal of entries in dir durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("sync %s: %w", dir, err)
-	}
-	return nil
+	return h.dbdir.SyncDir(filepath.Dir(path))
 }

@@ -98,7 +98,7 @@ func (h *Host) storeImage(ctx context.Context, src, digest string) (string, erro
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		return "", err
 	}
-	return path, syncDir(h.dbdir.ImagesDir())
+	return path, h.dbdir.SyncDir(h.dbdir.ImagesDir())
 }
 
 // ctxReader stops a copy when ctx is done.
@@ -140,7 +140,7 @@ func (h *Host) PruneImages(ctx context.Context, keep map[string]bool) error {
 		removed = true
 	}
 	if removed {
-		if err := syncDir(h.dbdir.ImagesDir()); err != nil {
+		if err := h.dbdir.SyncDir(h.dbdir.ImagesDir()); err != nil {
 			return fmt.Errorf("prune images: %w", err)
 		}
 	}

@@ -8,7 +8,9 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/roostd/roost/plan"
 	"github.com/roostd/roost/platform"
 	"github.com/roostd/roost/platform/datadir"
 	"golang.org/x/sys/unix"
@@ -74,7 +76,19 @@ func TestObserveUnikernels(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	o, err := h.Observe(ctx)
+	type observed struct {
+		o   *plan.Observed
+		err error
+	}
+	done := make(chan observed, 1)
+	go func() { o, err := h.Observe(ctx); done <- observed{o, err} }()
+	var o *plan.Observed
+	select {
+	case r := <-done:
+		o, err = r.o, r.err
+	case <-time.After(10 * time.Second):
+		t.Fatal("Observe still runs after 10 s (the named pipe?)")
+	}
 	if err != nil {
 		t.Fatalf("Observe = %v", err)
 	}

@@ -277,5 +277,5 @@ func (h *Host) removeUnikernel(ctx context.Context, name string) error {
 		return err
 	}
 	h.releaseUID(spec.UID)
-	return syncDir(h.dbdir.UnikernelsDir())
+	return h.dbdir.SyncDir(h.dbdir.UnikernelsDir())
 }

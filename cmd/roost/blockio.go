@@ -218,10 +218,5 @@ func importBlock(ctx context.Context, d datadir.Dir, name string, size int64, r 
 	if err := os.Rename(tmp.Name(), d.Block(name)); err != nil {
 		return n, err
 	}
-	dir, err := os.Open(d.BlockDir())
-	if err != nil {
-		return n, err
-	}
-	defer dir.Close()
-	return n, dir.Sync()
+	return n, d.SyncDir(d.BlockDir())
 }

@@ -374,7 +374,7 @@ func copyBlock(ctx context.Context, d datadir.Dir, src, name string, size int64)
 	if err := os.Link(tmp.Name(), d.Block(name)); err != nil {
 		return err
 	}
-	return syncDir(d.BlockDir())
+	return d.SyncDir(d.BlockDir())
 }
 
 // sameBlock reports whether the block file path has size bytes and
@@ -435,14 +435,5 @@ func moveBlock(d datadir.Dir, src, name string, size int64) error {
 			return err
 		}
 	}
-	return syncDir(d.BlockDir())
-}
-
-func syncDir(dir string) error {
-	f, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	return f.Sync()
+	return d.SyncDir(d.BlockDir())
 }

@@ -2,6 +2,7 @@ package datadir
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -73,10 +75,16 @@ func TestNoControllingTerminal(t *testing.T) {
 	mkdir(t, d.UnikernelsDir(), 0o700)
 	mkdir(t, d.Unikernel("web"), 0o700)
 	write(t, filepath.Join(d.Unikernel("web"), "spec.json"), "")
-	cmd := exec.Command(os.Args[0], "-test.run=^TestNoControllingTerminal$")
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestNoControllingTerminal$")
+	cmd.WaitDelay = time.Second
 	cmd.Env = append(os.Environ(), "ROOST_TEST_CTTY_DBDIR="+string(d), fmt.Sprintf("ROOST_TEST_CTTY_PTS=/dev/pts/%d", n))
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Unshareflags: syscall.CLONE_NEWNS}
 	out, err := cmd.CombinedOutput()
+	if ctx.Err() != nil {
+		t.Fatalf("helper still runs after 20 s (a read of the terminal blocked?): %s", out)
+	}
 	if err != nil {
 		t.Fatalf("helper: %v\n%s", err, out)
 	}

@@ -133,7 +133,7 @@ func (d Dir) foreign() string {
 	if err != nil {
 		return err.Error()
 	}
-	ents, err := os.ReadDir(string(d))
+	ents, err := readDirAt(string(d))
 	if err != nil {
 		return err.Error()
 	}

@@ -20,13 +20,18 @@ var ErrTooLarge = errors.New("file too large")
 // it beneath d without following a symbolic link (openat2's
 // RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS, or a walk of O_NOFOLLOW directory
 // descriptors where openat2 is missing). O_CLOEXEC is added to flag. A
-// link anywhere on the way is an error wrapping ErrSymlink.
+// link anywhere on the way is an error wrapping ErrSymlink. Without
+// O_DIRECTORY, what opens must be a regular file: anything else is an
+// error wrapping regfile.ErrNotRegular (see regularFile).
 func (d Dir) Open(path string, flag int, perm os.FileMode) (*os.File, error) {
 	rel, err := d.rel(path)
 	if err != nil {
 		return nil, err
 	}
 	fd, err := openBeneath(string(d), rel, flag, uint32(perm.Perm()))
+	if err == nil {
+		err = regularFile(fd, flag)
+	}
 	if err != nil {
 		return nil, &os.PathError{Op: "open", Path: path, Err: err}
 	}

@@ -40,7 +40,9 @@ func openBeneath(root, rel string, flag int, perm uint32) (int, error) {
 // SIGTERM while blocked there. O_NONBLOCK changes nothing for a regular
 // file or a directory; a pipe opened for reading then reads as empty
 // (which readFD reports as not a regular file), one opened for writing
-// fails (ENXIO). And every open is O_NOCTTY: a shim leads a session of
+// fails (ENXIO). (A file under a lease, which only Samba or an NFS server
+// holds, now fails with EWOULDBLOCK instead of waiting for the lease to
+// be broken.) And every open is O_NOCTTY: a shim leads a session of
 // its own with no terminal, and a terminal planted as its spec.json would
 // otherwise become its controlling terminal when read (Linux gives one to
 // a session leader that opens a terminal for reading), whose hangup and
@@ -182,8 +184,9 @@ func writeAll(fd int, b []byte) error {
 // else, for the data directory's small files. More than limit is an error
 // wrapping ErrTooLarge.
 func readFD(fd int, path string, b []byte, limit int64) ([]byte, error) {
+	start := len(b)
 	b, err := readFD1(fd, path, b, limit)
-	if err != nil || len(b) == 0 {
+	if err != nil || len(b) == start {
 		// A named pipe, a device or a directory where a file should be:
 		// say so (asked only then; the files roost reads are never empty).
 		var st unix.Stat_t
@@ -192,6 +195,59 @@ func readFD(fd int, path string, b []byte, limit int64) ([]byte, error) {
 		}
 	}
 	return b, err
+}
+
+// openDirFD opens the directory at path (not beneath a data directory:
+// its root) O_DIRECTORY, so that nothing else opens, and O_NONBLOCK.
+func openDirFD(path string) (int, error) {
+	for {
+		fd, err := unix.Open(path, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NONBLOCK|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
+		if !errors.Is(err, unix.EINTR) {
+			return fd, err
+		}
+	}
+}
+
+// SyncDir makes the creation, renaming or removal of entries in the
+// directory at path beneath d durable: an fsync of the directory, reached
+// as Open reaches files and opened O_DIRECTORY, so that nothing planted
+// in its place (a named pipe) is opened or waited on.
+func (d Dir) SyncDir(path string) error {
+	rel, err := d.rel(path)
+	if err != nil {
+		return err
+	}
+	fd, err := openBeneath(string(d), rel, unix.O_RDONLY|unix.O_DIRECTORY, 0)
+	if err != nil {
+		return &os.PathError{Op: "open", Path: path, Err: err}
+	}
+	defer unix.Close(fd)
+	if err := unix.Fsync(fd); err != nil {
+		return &os.PathError{Op: "sync", Path: path, Err: err}
+	}
+	return nil
+}
+
+// regularFile closes fd and returns an error wrapping
+// regfile.ErrNotRegular unless it is a regular file or flag asked for a
+// directory (O_DIRECTORY, which the kernel holds to). An *os.File of a
+// named pipe whose other end someone holds would wait in Go's poller
+// for data that never comes: the data directory's files handed out as
+// *os.File (blocks, images, locks, logs) are regular files or nothing.
+func regularFile(fd, flag int) error {
+	if flag&unix.O_DIRECTORY != 0 {
+		return nil
+	}
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		unix.Close(fd)
+		return err
+	}
+	if m := uint32(st.Mode) & unix.S_IFMT; m != unix.S_IFREG {
+		unix.Close(fd)
+		return &regfile.NotRegularError{Mode: fileMode(m)}
+	}
+	return nil
 }
 
 // fileMode is the fs.FileMode of a stat mode's file type.

@@ -3,6 +3,7 @@ package datadir
 import (
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -254,7 +255,9 @@ func TestWalkRefusesLinks(t *testing.T) {
 // TestReadRefusesIrregular plants a named pipe and a directory where the
 // data directory's files are read: each read ends at once with
 // ErrNotRegular naming the kind, none waits for a writer, and an open
-// for appending (the console) fails rather than waits for a reader.
+// for appending (the console) fails rather than waits for a reader. Then
+// the pipe's other end is held open, which made an *os.File of the pipe
+// wait in Go's poller: opening it is refused at once all the same.
 func TestReadRefusesIrregular(t *testing.T) {
 	d := Dir(t.TempDir())
 	mkdir(t, d.UnikernelsDir(), 0o700)
@@ -269,34 +272,92 @@ func TestReadRefusesIrregular(t *testing.T) {
 	}
 	defer u.Close()
 	var v Spec
-	for name, read := range map[string]func() error{
-		"Dir.ReadFile of a pipe":    func() error { _, err := d.ReadFile(d.Spec("web"), MaxJSON); return err },
-		"Dir.ReadJSON of a pipe":    func() error { return d.ReadJSON(d.Spec("web"), &v) },
-		"Subdir.ReadFile of a pipe": func() error { _, err := u.ReadFile("spec.json", MaxJSON); return err },
-		"Subdir.ReadJSON of a pipe": func() error { return u.ReadJSON("spec.json", &v) },
-		"Subdir.ReadJSON of a dir":  func() error { return u.ReadJSON("status.json", &v) },
-		"Dir.ReadJSON of a dir":     func() error { return d.ReadJSON(d.Status("web"), &v) },
-		"Subdir.Open of a pipe to append": func() error {
+	readAll := func(f *os.File, err error) error {
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		_, err = io.ReadAll(f)
+		return err
+	}
+	cases := []struct {
+		name string
+		kind string // in the error
+		read func() error
+	}{
+		{"Dir.ReadFile of a pipe", "(a named pipe)", func() error { _, err := d.ReadFile(d.Spec("web"), MaxJSON); return err }},
+		{"Dir.ReadJSON of a pipe", "(a named pipe)", func() error { return d.ReadJSON(d.Spec("web"), &v) }},
+		{"Subdir.ReadFile of a pipe", "(a named pipe)", func() error { _, err := u.ReadFile("spec.json", MaxJSON); return err }},
+		{"Subdir.ReadJSON of a pipe", "(a named pipe)", func() error { return u.ReadJSON("spec.json", &v) }},
+		{"Subdir.ReadJSON of a dir", "(a directory)", func() error { return u.ReadJSON("status.json", &v) }},
+		{"Dir.ReadJSON of a dir", "(a directory)", func() error { return d.ReadJSON(d.Status("web"), &v) }},
+		{"Dir.Open of a pipe", "(a named pipe)", func() error { return readAll(d.Open(d.Spec("web"), os.O_RDONLY, 0)) }},
+		{"Dir.Open of a dir", "(a directory)", func() error { return readAll(d.Open(d.Status("web"), os.O_RDONLY, 0)) }},
+		{"Subdir.Open of a pipe to append", "", func() error {
 			f, err := u.Open("spec.json", os.O_WRONLY|os.O_APPEND, 0)
 			if err == nil {
 				f.Close()
 			}
 			return err
-		},
+		}},
+	}
+	run := func(held string) {
+		for _, tc := range cases {
+			done := make(chan error, 1)
+			go func() { done <- tc.read() }()
+			select {
+			case err := <-done:
+				switch {
+				case err == nil:
+					t.Errorf("%s%s succeeded, want an error", tc.name, held)
+				case tc.kind != "" && !errors.Is(err, regfile.ErrNotRegular):
+					t.Errorf("%s%s = %v, want ErrNotRegular", tc.name, held, err)
+				case tc.kind != "" && !strings.Contains(err.Error(), tc.kind):
+					t.Errorf("%s%s = %v, want it to say %s", tc.name, held, err, tc.kind)
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatalf("%s%s still waits after 5 s", tc.name, held)
+			}
+		}
+	}
+	run("")
+	// Both ends held by this test: a writer that never writes, a reader
+	// that never reads.
+	other, err := os.OpenFile(d.Spec("web"), os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	cases[len(cases)-1].kind = "(a named pipe)" // an open to append now gets as far as the check
+	run(", its other end held")
+}
+
+// TestSyncDirRefusesPipe plants a named pipe where a directory of the
+// data directory is synced, and where its root is listed: both fail at
+// once rather than wait for the pipe's other end.
+func TestSyncDirRefusesPipe(t *testing.T) {
+	d := Dir(filepath.Join(t.TempDir(), "db"))
+	mkdir(t, string(d), 0o700)
+	if err := unix.Mkfifo(d.BlockDir(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pipeRoot := filepath.Join(t.TempDir(), "pipe")
+	if err := unix.Mkfifo(pipeRoot, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for name, f := range map[string]func() error{
+		"SyncDir":   func() error { return d.SyncDir(d.BlockDir()) },
+		"readDirAt": func() error { _, err := readDirAt(pipeRoot); return err },
 	} {
 		done := make(chan error, 1)
-		go func() { done <- read() }()
+		go func() { done <- f() }()
 		select {
 		case err := <-done:
-			if err == nil {
-				t.Errorf("%s succeeded, want an error", name)
-			} else if strings.Contains(name, "Read") && !errors.Is(err, regfile.ErrNotRegular) {
-				t.Errorf("%s = %v, want ErrNotRegular", name, err)
-			} else if strings.Contains(name, "Read") && !strings.Contains(err.Error(), "(a named pipe)") && !strings.Contains(err.Error(), "(a directory)") {
-				t.Errorf("%s = %v, want it to name the kind", name, err)
+			if !errors.Is(err, unix.ENOTDIR) {
+				t.Errorf("%s of a named pipe = %v, want ENOTDIR", name, err)
 			}
 		case <-time.After(5 * time.Second):
-			t.Fatalf("%s still waits after 5 s", name)
+			t.Fatalf("%s of a named pipe still waits after 5 s", name)
 		}
 	}
 }

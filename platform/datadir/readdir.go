@@ -29,6 +29,20 @@ func (d Dir) ReadDir(path string) ([]fs.DirEntry, error) {
 	return entries, nil
 }
 
+// readDirAt is os.ReadDir of the directory path (sorted by name), opened
+// O_DIRECTORY: a named pipe swapped in for it is refused, not waited on.
+func readDirAt(path string) ([]fs.DirEntry, error) {
+	fd, err := openDirFD(path)
+	if err != nil {
+		return nil, &os.PathError{Op: "open", Path: path, Err: err}
+	}
+	f := os.NewFile(uintptr(fd), path)
+	defer f.Close()
+	entries, err := f.ReadDir(-1)
+	slices.SortFunc(entries, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
+	return entries, err
+}
+
 // Hidden reports whether a directory entry is one of roost's temporary
 // files (TempPrefix, or renameio's ".NAME<digits>"), which no resource name
 // can be: names start with a letter or digit.

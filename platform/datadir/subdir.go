@@ -59,10 +59,14 @@ func (s *Subdir) Path(name string) string { return filepath.Join(s.path, name) }
 func (s *Subdir) Close() error { return closeFD(s.fd) }
 
 // Open opens name in s without following a link, O_CLOEXEC added.
+// Without O_DIRECTORY, what opens must be a regular file, as for Dir.Open.
 func (s *Subdir) Open(name string, flag int, perm os.FileMode) (*os.File, error) {
 	fd, err := s.openFD(name, flag, perm)
 	if err != nil {
 		return nil, err
+	}
+	if err := regularFile(fd, flag); err != nil {
+		return nil, &os.PathError{Op: "open", Path: s.Path(name), Err: err}
 	}
 	return os.NewFile(uintptr(fd), s.Path(name)), nil
 }

@@ -9,12 +9,14 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/roostd/roost/internal/regfile"
 	"github.com/roostd/roost/platform/datadir"
 )
 
 // TestProbeLockPlanted plants a named pipe, and then a directory, as
-// shim.lock: probing it says no shim holds it, or fails, at once, and
-// never waits for a writer (a plan would hang on it, deaf to SIGTERM).
+// shim.lock: probing it says no shim holds it, or refuses it, at once,
+// and never waits for a writer (a plan would hang on it, deaf to
+// SIGTERM).
 func TestProbeLockPlanted(t *testing.T) {
 	d := datadir.Dir(filepath.Join(t.TempDir(), "db"))
 	if err := d.Init(); err != nil {
@@ -53,7 +55,8 @@ func TestProbeLockPlanted(t *testing.T) {
 				if r.alive {
 					t.Errorf("%s with a %s as shim.lock = alive, want not", name, plant.kind)
 				}
-				if r.err != nil && !errors.Is(r.err, unix.EISDIR) && plant.kind != "directory" {
+				// Not held, or refused as not a lock file; never held.
+				if r.err != nil && !errors.Is(r.err, regfile.ErrNotRegular) && !errors.Is(r.err, unix.EISDIR) {
 					t.Errorf("%s with a %s as shim.lock = %v", name, plant.kind, r.err)
 				}
 			case <-time.After(5 * time.Second):
