@@ -86,7 +86,7 @@ func (d Dir) Check() error {
 	if err := RejectSymlink(string(d)); err != nil {
 		return err
 	}
-	if b, err := d.ReadFile(filepath.Join(string(d), Mark), 4096); err == nil && string(b) == markText {
+	if d.marked() {
 		return nil
 	}
 	if why := d.foreign(); why != "" {
@@ -112,7 +112,7 @@ func (d Dir) claim() (created bool, err error) {
 	}
 	mark := filepath.Join(string(d), Mark)
 	if !created {
-		if b, err := d.ReadFile(mark, 4096); err == nil && string(b) == markText {
+		if d.marked() {
 			return false, nil
 		}
 		if why := d.foreign(); why != "" {
@@ -123,6 +123,12 @@ func (d Dir) claim() (created bool, err error) {
 		return created, err
 	}
 	return created, nil
+}
+
+// marked reports whether d carries roost's mark.
+func (d Dir) marked() bool {
+	b, err := d.ReadFile(filepath.Join(string(d), Mark), 4096)
+	return err == nil && string(b) == markText
 }
 
 // foreign says why an existing unmarked d is not to be taken, or "" when
@@ -139,6 +145,9 @@ func (d Dir) foreign() string {
 	}
 	own := map[string]bool{"roost.lock": true, "applied.json": true, "images": true, "block": true, "unikernels": true}
 	for _, e := range ents {
+		if e.Name() == Mark && d.marked() {
+			return "" // marked since the caller looked: another Init, at the same time
+		}
 		if !own[e.Name()] && !Hidden(e.Name()) {
 			return fmt.Sprintf("it holds %s, which roost did not make", e.Name())
 		}

@@ -89,3 +89,22 @@ func write(t *testing.T, p, s string) {
 		t.Fatal(err)
 	}
 }
+
+// TestInitConcurrent has several Inits take a new directory at once, as
+// apply's first steps do (storing an image, creating a block): each
+// takes it. One used to find the mark another had just written and
+// refuse the directory as not roost's.
+func TestInitConcurrent(t *testing.T) {
+	for round := range 50 {
+		d := Dir(filepath.Join(t.TempDir(), "db"))
+		errs := make(chan error, 8)
+		for range 8 {
+			go func() { errs <- d.Init() }()
+		}
+		for range 8 {
+			if err := <-errs; err != nil {
+				t.Fatalf("round %d: Init = %v", round, err)
+			}
+		}
+	}
+}
