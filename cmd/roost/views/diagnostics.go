@@ -1,9 +1,7 @@
 package views
 
 import (
-	"bytes"
 	"io"
-	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 )
@@ -42,6 +40,7 @@ type Snippet struct {
 // JSONDiagnostics converts diags; files supplies snippets.
 func JSONDiagnostics(diags hcl.Diagnostics, files map[string]*hcl.File) []Diagnostic {
 	out := make([]Diagnostic, 0, len(diags))
+	src := newSource(files)
 	for _, d := range diags {
 		jd := Diagnostic{Severity: "error", Summary: d.Summary, Detail: d.Detail}
 		if d.Severity == hcl.DiagWarning {
@@ -53,33 +52,21 @@ func JSONDiagnostics(diags hcl.Diagnostics, files map[string]*hcl.File) []Diagno
 				Start:    Pos{s.Start.Line, s.Start.Column, s.Start.Byte},
 				End:      Pos{s.End.Line, s.End.Column, s.End.Byte},
 			}
-			if f := files[s.Filename]; f != nil {
-				jd.Snippet = snippet(f.Bytes, s.Start.Line, s.End.Line)
-			}
+			jd.Snippet = src.snippet(s.Filename, s.Start.Line, s.End.Line)
 		}
 		out = append(out, jd)
 	}
 	return out
 }
 
-func snippet(src []byte, from, to int) *Snippet {
-	lines := bytes.Split(src, []byte("\n"))
-	if from < 1 || from > len(lines) {
-		return nil
-	}
-	if to < from {
-		to = from
-	}
-	if to > len(lines) {
-		to = len(lines)
-	}
-	code := bytes.Join(lines[from-1:to], []byte("\n"))
-	return &Snippet{Code: strings.TrimRight(string(code), "\r"), StartLine: from}
-}
-
 // WriteDiagnostics prints diags as HCL does, with file, line and the
 // source lines they point at.
 func WriteDiagnostics(w io.Writer, diags hcl.Diagnostics, files map[string]*hcl.File, color bool) error {
-	dw := hcl.NewDiagnosticTextWriter(w, files, 78, color)
-	return dw.WriteDiagnostics(diags)
+	src := newSource(files)
+	for _, d := range diags {
+		if err := src.write(w, d, color); err != nil {
+			return err
+		}
+	}
+	return nil
 }
