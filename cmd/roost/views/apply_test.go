@@ -3,6 +3,7 @@ package views_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"net/netip"
 	"path/filepath"
 	"testing"
@@ -68,6 +69,23 @@ func applyCases() []applyCase {
 				o := host()
 				o.Tenders = map[string]plan.TenderLookup{}
 				return plan.Input{Desired: &plan.Desired{Bridges: []plan.Bridge{bridge}, Unikernels: []plan.Unikernel{web()}}, Observed: o}
+			},
+		},
+		{
+			// A problem alike for eight unikernels is printed once, then
+			// the others are named (five of them) in one line.
+			name: "problems-alike",
+			in: func() plan.Input {
+				o := host()
+				o.Tenders = map[string]plan.TenderLookup{}
+				var us []plan.Unikernel
+				for i := range 8 {
+					u := web()
+					u.Name = fmt.Sprintf("u%d", i)
+					u.Pos = plan.Pos{File: "main.hcl", Line: 1 + 6*i}
+					us = append(us, u)
+				}
+				return plan.Input{Desired: &plan.Desired{Bridges: []plan.Bridge{bridge}, Unikernels: us}, Observed: o}
 			},
 		},
 		{

@@ -1,7 +1,6 @@
 package views
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"strings"
@@ -135,48 +134,73 @@ func writeChange(w io.Writer, ch planjson.Change, c Colors) {
 	fmt.Fprintln(w, "    }")
 }
 
-// WriteProblems prints a plan's failed host checks, one per line, as
-// errors.
+// WriteProblems prints a plan's failed host checks as errors, each with
+// the source line it is about. A check that fails alike for many
+// resources (a device node's mode, for every unikernel) is printed once
+// in full and then as a list of the others, not a thousand times.
 func WriteProblems(w io.Writer, p *planjson.Plan, c Colors, files map[string]*hcl.File) {
+	src := newSource(files)
+	alike := map[string][]planjson.Problem{} // by message, the ones after the first
+	var firsts []planjson.Problem
 	for _, pr := range p.Problems {
-		where := ""
-		if pr.File != "" {
-			where = fmt.Sprintf(" (%s:%d)", pr.File, pr.Line)
+		if more, seen := alike[pr.Message]; seen {
+			alike[pr.Message] = append(more, pr)
+			continue
 		}
-		if rng, ok := lineRange(files, pr.File, pr.Line); ok {
-			// Show the source line as config diagnostics do (issue 8,
-			// finding 13), keeping the one-line summary first.
-			d := &hcl.Diagnostic{Severity: hcl.DiagError, Summary: fmt.Sprintf("%s%s: %s", pr.Resource, where, pr.Message), Subject: &rng}
-			if err := hcl.NewDiagnosticTextWriter(w, files, 78, c.Red != "").WriteDiagnostic(d); err == nil {
-				continue
-			}
+		alike[pr.Message] = nil
+		firsts = append(firsts, pr)
+	}
+	for _, pr := range firsts {
+		block := writeProblem(w, src, pr, c)
+		if more := alike[pr.Message]; len(more) > 0 {
+			writeAlike(w, more, block)
 		}
-		fmt.Fprintf(w, "%sError:%s %s%s: %s\n", c.Red, c.Reset, pr.Resource, where, pr.Message)
 	}
 }
 
-// lineRange is the range of line (1-based) of file among files.
-func lineRange(files map[string]*hcl.File, file string, line int) (hcl.Range, bool) {
-	f := files[file]
-	if f == nil || line < 1 {
-		return hcl.Range{}, false
-	}
-	b := f.Bytes
-	off := 0
-	for l := 1; l < line; l++ {
-		i := bytes.IndexByte(b[off:], '\n')
-		if i < 0 {
-			return hcl.Range{}, false
+// problemsListed is how many of the resources a problem is alike for are
+// named; -json lists all.
+const problemsListed = 5
+
+// writeProblem prints pr, as a block that ends in a blank line when its
+// source line is known (block is then true), else as one line.
+func writeProblem(w io.Writer, src *source, pr planjson.Problem, c Colors) (block bool) {
+	where := problemWhere(pr)
+	if rng, ok := src.line(pr.File, pr.Line); ok {
+		// Show the source line as config diagnostics do (issue 8,
+		// finding 13), keeping the one-line summary first.
+		d := &hcl.Diagnostic{Severity: hcl.DiagError, Summary: pr.Resource + where + ": " + pr.Message, Subject: &rng}
+		if err := src.write(w, d, c.Red != ""); err == nil {
+			return true
 		}
-		off += i + 1
 	}
-	end := len(b)
-	if i := bytes.IndexByte(b[off:], '\n'); i >= 0 {
-		end = off + i
+	fmt.Fprintf(w, "%sError:%s %s%s: %s\n", c.Red, c.Reset, pr.Resource, where, pr.Message)
+	return false
+}
+
+func problemWhere(pr planjson.Problem) string {
+	if pr.File == "" {
+		return ""
 	}
-	return hcl.Range{Filename: file,
-		Start: hcl.Pos{Line: line, Column: 1, Byte: off},
-		End:   hcl.Pos{Line: line, Column: 1 + end - off, Byte: end}}, true
+	return fmt.Sprintf(" (%s:%d)", pr.File, pr.Line)
+}
+
+// writeAlike says which other resources the problem just printed is
+// also about: "  The same for 2 more: unikernel.b (main.hcl:9),
+// unikernel.c (main.hcl:14)."
+func writeAlike(w io.Writer, more []planjson.Problem, block bool) {
+	names := make([]string, 0, problemsListed)
+	for _, pr := range more[:min(len(more), problemsListed)] {
+		names = append(names, pr.Resource+problemWhere(pr))
+	}
+	list := strings.Join(names, ", ")
+	if n := len(more) - len(names); n > 0 {
+		list += fmt.Sprintf(" and %d others (-json lists each)", n)
+	}
+	fmt.Fprintf(w, "  The same for %d more: %s.\n", len(more), list)
+	if block {
+		fmt.Fprintln(w)
+	}
 }
 
 // doneVerbs say what each action does, for the plan ("will be
