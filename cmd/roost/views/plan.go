@@ -189,18 +189,24 @@ func problemWhere(pr planjson.Problem) string {
 // also about: "  The same for 2 more: unikernel.b (main.hcl:9),
 // unikernel.c (main.hcl:14)."
 func writeAlike(w io.Writer, more []planjson.Problem, block bool) {
-	names := make([]string, 0, problemsListed)
-	for _, pr := range more[:min(len(more), problemsListed)] {
-		names = append(names, pr.Resource+problemWhere(pr))
+	names := make([]string, len(more))
+	for i, pr := range more {
+		names[i] = pr.Resource + problemWhere(pr)
 	}
-	list := strings.Join(names, ", ")
-	if n := len(more) - len(names); n > 0 {
-		list += fmt.Sprintf(" and %d others (-json lists each)", n)
-	}
-	fmt.Fprintf(w, "  The same for %d more: %s.\n", len(more), list)
+	fmt.Fprintf(w, "  The same for %s.\n", alikeList(names))
 	if block {
 		fmt.Fprintln(w)
 	}
+}
+
+// alikeList is "N more: A, B, C, D, E and K others (-json lists each)",
+// naming problemsListed of names.
+func alikeList(names []string) string {
+	list := strings.Join(names[:min(len(names), problemsListed)], ", ")
+	if n := len(names) - problemsListed; n > 0 {
+		list += fmt.Sprintf(" and %d others (-json lists each)", n)
+	}
+	return fmt.Sprintf("%d more: %s", len(names), list)
 }
 
 // doneVerbs say what each action does, for the plan ("will be

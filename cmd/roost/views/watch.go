@@ -106,8 +106,9 @@ type WatchOptions struct {
 type Watch struct {
 	opts WatchOptions
 
-	mu sync.Mutex // serializes the writes to w
-	w  io.Writer
+	mu    sync.Mutex // serializes the writes to w
+	w     io.Writer
+	alike alikeProblems // the text form's repeated problems, not yet named
 }
 
 // NewWatch returns a view printing to w.
@@ -151,14 +152,26 @@ func (v *Watch) Diagnostics(diags hcl.Diagnostics, files map[string]*hcl.File) {
 	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
+	v.flushAlike()
 	WriteDiagnostics(v.w, diags, files, v.opts.Colors)
 }
 
 // Event prints a watch event.
 func (v *Watch) Event(e apply.WatchEvent) {
 	l := WatchEventLine(e, v.opts.Dir)
+	if !v.opts.JSON && e.Kind == apply.KindProblem && e.Problem != nil {
+		v.mu.Lock()
+		held := v.alike.add(e)
+		v.mu.Unlock()
+		if held {
+			return
+		}
+	}
 	if !v.opts.JSON && e.Kind == apply.KindPass && e.Result == apply.PassNoop {
 		if !v.opts.Verbose {
+			v.mu.Lock()
+			v.flushAlike()
+			v.mu.Unlock()
 			return
 		}
 		l.Message = "pass: no changes (" + strings.Join(e.Reasons, ", ") + ")"
@@ -178,7 +191,19 @@ func (v *Watch) print(t time.Time, l WatchLine) {
 		WriteWatchJSON(v.w, l)
 		return
 	}
+	if l.Type != string(apply.KindProblem) {
+		v.flushAlike()
+	}
 	fmt.Fprintf(v.w, "%s %s\n", t.Format("15:04:05.000"), l.Message)
+}
+
+// flushAlike prints the lines that name the problems held as alike; the
+// caller holds mu.
+func (v *Watch) flushAlike() {
+	at, lines := v.alike.flush()
+	for _, line := range lines {
+		fmt.Fprintf(v.w, "%s %s\n", at.Format("15:04:05.000"), line)
+	}
 }
 
 // WriteWatchJSON writes l as one line of JSON. As log/slog does, it

@@ -58,6 +58,18 @@ func TestWatchLines(t *testing.T) {
 		{"drift", event(apply.WatchEvent{Kind: apply.KindDrift, Reason: "drift: tap rt3f2a5b0c11 of web removed"})},
 		{"problem", event(apply.WatchEvent{Kind: apply.KindProblem, Problem: &plan.Problem{Pos: plan.Pos{File: "main.hcl", Line: 3},
 			Resource: "unikernel.web", Message: "no solo5-hvt tender for ABI 2 in /usr/local/bin"}})},
+		{"problems-alike", func(v *views.Watch) {
+			// In text, the repeats of a message are named in one line
+			// before the next line; -json keeps a line per problem.
+			for i := range 8 {
+				for _, msg := range []string{"/dev/kvm is mode 0600, group root: an unprivileged hvt tender opens it through its group", "/dev/net/tun is mode 0600"} {
+					v.Event(apply.WatchEvent{Kind: apply.KindProblem, Time: at, Problem: &plan.Problem{Pos: plan.Pos{File: "main.hcl", Line: 1 + 6*i},
+						Resource: fmt.Sprintf("unikernel.u%d", i), Message: msg}})
+				}
+			}
+			v.Event(apply.WatchEvent{Kind: apply.KindProblem, Time: at, Problem: &plan.Problem{Resource: "host", Message: "no bridge"}})
+			v.Event(apply.WatchEvent{Kind: apply.KindPass, Time: at, Result: apply.PassBlocked, Generation: 1, Reasons: []string{"start"}, Duration: 4 * time.Millisecond})
+		}},
 		{"error", event(apply.WatchEvent{Kind: apply.KindError, Err: fmt.Errorf("prune images: %w", errors.New("permission denied"))})},
 		{"error-directory-gone", event(apply.WatchEvent{Kind: apply.KindError, Err: &config.WatchError{Dir: "/etc/roost", Err: config.ErrDirGone}})},
 		{"error-rescan", event(apply.WatchEvent{Kind: apply.KindError, Err: &config.WatchError{Dir: "/etc/roost", Err: fsnotify.ErrEventOverflow}})},
