@@ -116,7 +116,7 @@ func (s *source) write(w io.Writer, d *hcl.Diagnostic, color bool) error {
 	if err := hcl.NewDiagnosticTextWriter(&buf, files, 78, color).WriteDiagnostic(shifted); err != nil {
 		return err
 	}
-	out, ok := renumber(buf.Bytes(), len(lead(d, color)), first-1)
+	out, ok := renumber(buf.Bytes(), len(lead(d, color)), header(shifted, win), first-1)
 	if !ok {
 		return hcl.NewDiagnosticTextWriter(w, s.files, 78, color).WriteDiagnostic(d)
 	}
@@ -139,6 +139,19 @@ func lead(d *hcl.Diagnostic, color bool) string {
 		off = "\x1b[0m"
 	}
 	return fmt.Sprintf("%s%s%s: %s\n\n", on, sev, off, d.Summary)
+}
+
+// header is the writer's "  on FILE line N, in BLOCK:" line for d in
+// win, worked out as the writer does: the file name may hold anything,
+// a newline too, so the line is not found by searching.
+func header(d *hcl.Diagnostic, win *hcl.File) string {
+	where := ""
+	if c, ok := win.Nav.(interface{ ContextString(int) string }); ok {
+		if where = c.ContextString(d.Subject.Start.Byte); where != "" {
+			where = ", in " + where
+		}
+	}
+	return fmt.Sprintf("  on %s line %d%s:\n", d.Subject.Filename, d.Subject.Start.Line, where)
 }
 
 // window returns the lines of d's file that its snippet shows, as a file
@@ -211,19 +224,16 @@ func (n shiftedNav) ContextString(offset int) string {
 }
 
 // renumber adds by to the numbers of the snippet lines in out, the
-// writer's output: after the lead (at) comes the "  on FILE line N:"
-// line, then one "%4d: text" line per source line, then a blank line.
-// ok is false when out is not of that shape.
-func renumber(out []byte, at, by int) ([]byte, bool) {
-	if at > len(out) {
+// writer's output: after the lead (at) comes the header line, then one
+// "%4d: text" line per source line, then a blank line. ok is false when
+// out is not of that shape.
+func renumber(out []byte, at int, header string, by int) ([]byte, bool) {
+	if at > len(out) || !bytes.HasPrefix(out[at:], []byte(header)) {
 		return nil, false
 	}
-	nl := bytes.IndexByte(out[at:], '\n')
-	if nl < 0 || !bytes.HasPrefix(out[at:], []byte("  on ")) {
-		return nil, false
-	}
-	res := append([]byte(nil), out[:at+nl+1]...)
-	rest := out[at+nl+1:]
+	body := at + len(header)
+	res := append([]byte(nil), out[:body]...)
+	rest := out[body:]
 	for {
 		end := bytes.IndexByte(rest, '\n')
 		if end < 0 {

@@ -114,6 +114,15 @@ func TestSourceWriterOddDiagnostics(t *testing.T) {
 	} {
 		t.Run(fmt.Sprint(i), func(t *testing.T) { compare(t, files, d) })
 	}
+	t.Run("newline in the file name", func(t *testing.T) {
+		// The header line cannot be found by searching for a newline.
+		name := "/etc/roost/a\n1: b.hcl"
+		src := "x = 1\ny = 2\nz = 3\n"
+		files := map[string]*hcl.File{name: {Bytes: []byte(src)}}
+		sub := rangeOf(src, 12, 17)
+		sub.Filename = name
+		compare(t, files, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "s", Subject: &sub})
+	})
 	t.Run("expression", func(t *testing.T) {
 		src := src + "unikernel \"app\" {\n  cpus = var.a + 1\n}\n"
 		files := parsed(t, src)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/roostd/roost/apply"
 )
@@ -65,6 +66,9 @@ func clip(s string, n int) string {
 	cut := strings.LastIndexByte(s[:n], ' ')
 	if cut <= 0 {
 		cut = n
+		for cut > 0 && !utf8.RuneStart(s[cut]) { // not within a character
+			cut--
+		}
 	}
 	return strings.TrimRight(s[:cut], " ,:;") + "…"
 }
