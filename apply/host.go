@@ -33,7 +33,7 @@ type Host interface {
 	MoveBlock(ctx context.Context, from, to string) error
 
 	// StoreImage copies the image at src into the image store under its
-	// digest (0400) and returns the stored path.
+	// digest (mode 0444) and returns the stored path.
 	StoreImage(ctx context.Context, src, sha256 string) (string, error)
 	// PruneImages removes stored images whose digest is not in keep.
 	PruneImages(ctx context.Context, keep map[string]bool) error

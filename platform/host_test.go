@@ -194,10 +194,27 @@ func TestImages(t *testing.T) {
 			t.Errorf("StoreImage = %s, want %s", path, want)
 		}
 		fi, err := os.Lstat(path)
-		if err != nil || fi.Mode() != 0o400 {
-			t.Fatalf("stored image: %v, %v; want a regular file, mode 0400", fi, err)
+		if err != nil || fi.Mode() != datadir.ImageMode {
+			t.Fatalf("stored image: %v, %v; want a regular file, mode %#o", fi, err, datadir.ImageMode)
 		}
 	}
+
+	// One an earlier roost stored 0400 is kept and given the mode its
+	// tenders share it by; one the operator changed otherwise is not
+	// touched (observation reports it if it is more open).
+	for _, c := range []struct{ before, after os.FileMode }{{0o400, datadir.ImageMode}, {0o440, 0o440}} {
+		path := h.DBDir().Image(digest)
+		if err := os.Chmod(path, c.before); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := h.StoreImage(ctx, src, digest); err != nil {
+			t.Fatalf("StoreImage of an image stored %#o = %v", c.before, err)
+		}
+		if fi, err := os.Lstat(path); err != nil || fi.Mode() != c.after {
+			t.Errorf("image stored %#o, stored again: %v, %v; want mode %#o", c.before, fi, err, c.after)
+		}
+	}
+	os.Chmod(h.DBDir().Image(digest), datadir.ImageMode)
 
 	other := sha256.Sum256([]byte("another image"))
 	_, err := h.StoreImage(ctx, src, hex.EncodeToString(other[:]))

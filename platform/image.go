@@ -14,6 +14,7 @@ import (
 	"github.com/roostd/roost/internal/compress"
 	"github.com/roostd/roost/internal/fault"
 	"github.com/roostd/roost/internal/regfile"
+	"github.com/roostd/roost/platform/datadir"
 	"github.com/roostd/roost/platform/solo5"
 )
 
@@ -22,7 +23,7 @@ import (
 var ErrImageChanged = errors.New("image changed since it was read")
 
 // StoreImage copies the image file src into the image store as
-// dbdir/images/<sha256>, mode 0400, and returns that path. The copy goes
+// dbdir/images/<sha256>, mode datadir.ImageMode, and returns that path. The copy goes
 // to a temporary file that is hashed as it is written, synced and renamed
 // into place; if its SHA-256 is not sha256, nothing is stored and the
 // error wraps ErrImageChanged. An image already stored is kept.
@@ -30,7 +31,8 @@ var ErrImageChanged = errors.New("image changed since it was read")
 // A src compressed with gzip or zlib is stored decompressed, and sha256
 // is that of the decompressed bytes (what solo5.ReadImage reports); a
 // stream that is corrupt or expands beyond solo5.MaxImageSize stores
-// nothing (see issue 11).
+// nothing (see issue 11). An image stored 0400 by an earlier roost is
+// given datadir.ImageMode, so that its tenders share it (issue 9).
 func (h *Host) StoreImage(ctx context.Context, src, sha256 string) (string, error) {
 	path, err := h.storeImage(ctx, src, sha256)
 	if err != nil {
@@ -48,8 +50,11 @@ func (h *Host) storeImage(ctx context.Context, src, digest string) (string, erro
 		return path, err
 	} else if exists {
 		ok, err := h.storedImageOK(digest)
-		if err != nil || ok {
+		if err != nil {
 			return path, err
+		}
+		if ok {
+			return path, h.shareStoredImage(path)
 		}
 		// Altered since it was stored: stored again below, replacing it.
 		h.log.Warn("stored image altered; storing it again", "image", path)
@@ -86,7 +91,7 @@ func (h *Host) storeImage(ctx context.Context, src, digest string) (string, erro
 	if got := hex.EncodeToString(sum.Sum(nil)); got != digest {
 		return "", fmt.Errorf("SHA-256 is %s, want %s: %w", got, digest, ErrImageChanged)
 	}
-	if err := tmp.Chmod(0o400); err != nil {
+	if err := tmp.Chmod(datadir.ImageMode); err != nil {
 		return "", err
 	}
 	if err := tmp.Sync(); err != nil {
@@ -99,6 +104,22 @@ func (h *Host) storeImage(ctx context.Context, src, digest string) (string, erro
 		return "", err
 	}
 	return path, h.dbdir.SyncDir(h.dbdir.ImagesDir())
+}
+
+// shareStoredImage gives the stored image path, if an earlier roost
+// stored it 0400, the mode roost stores images with now. Any other mode
+// is left as it is: observation reports one more open than roost makes.
+func (h *Host) shareStoredImage(path string) error {
+	f, err := h.dbdir.Open(path, os.O_RDONLY, 0)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil || fi.Mode().Perm() != 0o400 {
+		return err
+	}
+	return f.Chmod(datadir.ImageMode)
 }
 
 // ctxReader stops a copy when ctx is done.

@@ -140,7 +140,7 @@ func (h *Host) observeBlocks(o *plan.Observed) error {
 func (h *Host) observeImages(o *plan.Observed) error {
 	images, err := h.ownEntries(o, h.dbdir.ImagesDir(), "images", entryRule{
 		what: "image", valid: digestPattern.MatchString, invalidName: "has a name that is no SHA-256 digest",
-		problem: func(fi fs.FileInfo) string { return entryProblem(fi, false, 0o277) },
+		problem: func(fi fs.FileInfo) string { return entryProblem(fi, false, datadir.ImageNotMode) },
 	})
 	if err != nil {
 		return err

@@ -88,21 +88,31 @@ func (h *liveHost) tenderUID(name string) int {
 	if ps["NoNewPrivs"] != "1" {
 		h.t.Errorf("%s: tender NoNewPrivs = %s, want 1", name, ps["NoNewPrivs"])
 	}
-	if spec := h.spec(name); spec.UID != uid || spec.GID != uid {
+	spec := h.spec(name)
+	if spec.UID != uid || spec.GID != uid {
 		h.t.Errorf("%s: spec.json uid %d gid %d, tender runs as %d", name, spec.UID, spec.GID, uid)
 	}
 	// Its descriptors: the console and what the shim handed over, and
 	// the tap it attached itself (and the simulator's Go runtime's).
+	// The image is the stored file itself, which every tender of that
+	// image shares, not a copy of its own (issue 9).
 	fds, _ := os.ReadDir("/proc/" + strconv.Itoa(st.TenderPID) + "/fd")
+	images := 0
 	for _, fd := range fds {
 		n, _ := strconv.Atoi(fd.Name())
 		target, _ := os.Readlink("/proc/" + strconv.Itoa(st.TenderPID) + "/fd/" + fd.Name())
+		if target == spec.ImageFile {
+			images++
+		}
 		ok := n <= 2 || strings.HasPrefix(target, string(h.dbdir.BlockDir())) ||
-			strings.HasPrefix(target, "/memfd:roost-image") || target == "/dev/net/tun" ||
+			target == spec.ImageFile || target == "/dev/net/tun" ||
 			strings.HasPrefix(target, "anon_inode:")
 		if !ok {
 			h.t.Errorf("%s: tender has descriptor %d on %s", name, n, target)
 		}
+	}
+	if images == 0 {
+		h.t.Errorf("%s: tender has no descriptor on the stored image %s", name, spec.ImageFile)
 	}
 	if cwd, _ := os.Readlink("/proc/" + strconv.Itoa(st.TenderPID) + "/cwd"); cwd != h.dbdir.Unikernel(name) {
 		h.t.Errorf("%s: tender working directory %s, want %s", name, cwd, h.dbdir.Unikernel(name))
@@ -117,7 +127,21 @@ func (h *liveHost) tenderUID(name string) int {
 // text ("" when it opened).
 func openAs(t *testing.T, uid int, path string) string {
 	t.Helper()
-	cmd := exec.Command("/bin/sh", "-c", `exec 3<>"$1"`, "sh", path)
+	return shellAs(t, uid, `exec 3<>"$1"`, path)
+}
+
+// readAs tries to open path read-only as uid, and returns the error
+// text ("" when it opened).
+func readAs(t *testing.T, uid int, path string) string {
+	t.Helper()
+	return shellAs(t, uid, `exec 3<"$1"`, path)
+}
+
+// shellAs runs script with argument arg as uid, and returns its output
+// if it fails ("" when it succeeded).
+func shellAs(t *testing.T, uid int, script, arg string) string {
+	t.Helper()
+	cmd := exec.Command("/bin/sh", "-c", script, "sh", arg)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(uid)}}
 	out, err := cmd.CombinedOutput()
 	if err == nil {
@@ -176,6 +200,16 @@ func TestLiveUnprivileged(t *testing.T) {
 	}
 	for _, d := range open {
 		os.Chmod(d, 0o700)
+	}
+
+	// phase: the stored image its tender reads is readable by all, but
+	// no other uid reaches it by path: the store is roost's, 0700
+	img := h.spec("a").ImageFile
+	if fi, err := os.Stat(img); err != nil || fi.Mode() != datadir.ImageMode {
+		t.Errorf("stored image of a: %v, %v; want mode %#o", fi, err, datadir.ImageMode)
+	}
+	if msg := readAs(t, ub, img); !strings.Contains(msg, "Permission denied") {
+		t.Errorf("b's uid reading a's stored image by path: %q, want Permission denied", msg)
 	}
 
 	// phase: the network works through a tap the uid owns

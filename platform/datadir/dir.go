@@ -12,7 +12,7 @@ import (
 //
 //	roost.lock                      flock: apply/destroy/watch exclusive, plan shared
 //	applied.json                    provenance: which configuration was applied, when, by what
-//	images/<sha256>                 content-addressed image copies (0400)
+//	images/<sha256>                 content-addressed image copies (ImageMode, 0444)
 //	block/<name>                    block devices (0600)
 //	unikernels/<name>/spec.json     what was applied (Spec)
 //	unikernels/<name>/status.json   written by the shim (Status)
@@ -20,9 +20,25 @@ import (
 //	unikernels/<name>/shim.log      the shim's own log
 //	unikernels/<name>/console.log   console output, rotated to console.log.1
 //
+// images/, block/ and unikernels/ are 0700: nobody but roost reaches a
+// file beneath them by path.
+//
 // The path methods only join names: callers check that a name is a valid
 // unikernel or block name, a single path element, before they use it.
 type Dir string
+
+// ImageMode is the mode of a stored image: readable by everyone, so that
+// a tender under a user of its own can open its inherited descriptor of
+// the image again (/proc/self/fd/N checks the file's mode), while images/
+// (0700) keeps every other process from reaching it by path. All the
+// tenders of one image then read the one stored file, whose pages the
+// page cache holds once, rather than a copy each. Stores before
+// ImageMode made images 0400.
+const ImageMode fs.FileMode = 0o444
+
+// ImageNotMode are the mode bits a stored image must not have: write
+// for anyone, execute for others than roost.
+const ImageNotMode fs.FileMode = 0o233
 
 // Paths inside a data directory.
 func (d Dir) Lock() string                      { return filepath.Join(string(d), "roost.lock") }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/roostd/roost/platform/datadir"
@@ -17,7 +18,8 @@ import (
 // 20 MiB costs tens of milliseconds a start): the identity of the stored
 // file that the last start verified (device, inode, size, change time;
 // any write to the file moves its change time, which no user can set),
-// and for a tender of its own user the sealed in-memory copy made from it.
+// and, for a tender of its own user that cannot share the stored file,
+// the sealed in-memory copy made from it.
 // Each start opens and checks the stored file as before; only when it is
 // the file verified last is it not hashed again. An altered stored image
 // is hashed, and refused, as it always was.
@@ -27,11 +29,13 @@ type imageCache struct {
 	sealed   *os.File // the copy made of it, or nil
 }
 
-// fileID identifies a file's contents as far as fstat can.
+// fileID identifies a file's contents as far as fstat can, and whether
+// its tender may share it.
 type fileID struct {
 	dev, ino uint64
 	size     int64
 	ctime    unix.Timespec
+	shared   bool // readable by all, in a directory only its owner may enter
 }
 
 // open returns the image of spec for the tender to inherit, verified.
@@ -41,10 +45,7 @@ func (c *imageCache) open(dbdir datadir.Dir, spec *datadir.Spec) (*os.File, erro
 		c.digest = spec.ImageSHA256
 	}
 
-	// The tender's user cannot open the stored file again through
-	// /proc/self/fd: it gets a sealed copy, verified as it is made.
-	unprivileged := spec.UID != 0 && fdPath(3) != ""
-	f, err := openOwned(dbdir, spec.ImageFile, os.O_RDONLY, "stored image", 0o277, os.Geteuid())
+	f, err := openOwned(dbdir, spec.ImageFile, os.O_RDONLY, "stored image", datadir.ImageNotMode, os.Geteuid())
 	if err != nil {
 		return nil, err
 	}
@@ -53,14 +54,20 @@ func (c *imageCache) open(dbdir datadir.Dir, spec *datadir.Spec) (*os.File, erro
 		f.Close()
 		return nil, err
 	}
+	// A tender of its own user opens its descriptor again through
+	// /proc/self/fd, which checks the file's mode: it gets the stored
+	// file when all may read it and only roost can reach it by path,
+	// else a sealed copy, verified as it is made (a copy each: the
+	// image's size in memory per unikernel, issue 9).
+	needCopy := spec.UID != 0 && fdPath(3) != "" && !id.shared
 	known := id == c.verified && id != fileID{}
 	switch {
-	case known && !unprivileged:
+	case known && !needCopy:
 		return f, nil
 	case known && c.sealed != nil:
 		f.Close()
 		return reopen(c.sealed)
-	case unprivileged:
+	case needCopy:
 		m, err := sealedCopy(f, spec.ImageSHA256)
 		f.Close()
 		if err != nil {
@@ -71,9 +78,9 @@ func (c *imageCache) open(dbdir datadir.Dir, spec *datadir.Spec) (*os.File, erro
 		c.verified, c.sealed = id, m
 		return reopen(m)
 	}
+	c.forget()
 	if err := checkDigest(f, spec.ImageSHA256); err != nil {
 		f.Close()
-		c.forget()
 		return nil, err
 	}
 	c.verified = id
@@ -93,7 +100,16 @@ func identify(f *os.File) (fileID, error) {
 	if err := unix.Fstat(int(f.Fd()), &st); err != nil {
 		return fileID{}, fmt.Errorf("stored image %s: %w", f.Name(), err)
 	}
-	return fileID{dev: uint64(st.Dev), ino: st.Ino, size: st.Size, ctime: st.Ctim}, nil
+	return fileID{dev: uint64(st.Dev), ino: st.Ino, size: st.Size, ctime: st.Ctim,
+		shared: st.Mode&0o004 != 0 && privateDir(filepath.Dir(f.Name()), st.Uid)}, nil
+}
+
+// privateDir reports whether dir is a directory that uid owns and no one
+// else may enter or list (the image store, 0700): a file in it that all
+// may read is reached only through a descriptor roost hands over.
+func privateDir(dir string, uid uint32) bool {
+	var st unix.Stat_t
+	return unix.Lstat(dir, &st) == nil && st.Mode&unix.S_IFMT == unix.S_IFDIR && st.Uid == uid && st.Mode&0o077 == 0
 }
 
 // reopen opens f anew, read-only: a description of its own, at offset 0.
