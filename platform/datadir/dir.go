@@ -1,11 +1,15 @@
 package datadir
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 )
 
 // Dir is a roost data directory:
@@ -59,8 +63,61 @@ func (d Dir) ConsoleRotated(name string) string { return d.Console(name) + ".1" 
 // Mark is the file that says a directory is a roost data directory.
 const Mark = "roost.dbdir"
 
-// markText is Mark's content.
+// markText is the first line of Mark, all of it in a data directory from
+// before it had an ID.
 const markText = "roost data directory, format 1\n"
+
+// idLen is the length of a data directory's ID, in hex digits.
+const idLen = 10
+
+// ID returns the data directory's ID, the second line of its mark ("id
+// 3f2a9c1b5d"), or "" when it has none: a data directory from before IDs,
+// or none yet. The ID names, on every link roost makes, the data directory
+// that made it (the tap and bridge aliases), so that two data directories
+// in one network namespace never take or delete each other's links.
+func (d Dir) ID() string {
+	id, _ := d.mark()
+	return id
+}
+
+// mark reads Mark: ok says that d carries it, id is its ID, if any.
+func (d Dir) mark() (id string, ok bool) {
+	b, err := d.ReadFile(filepath.Join(string(d), Mark), 4096)
+	if err != nil {
+		return "", false
+	}
+	rest, ok := strings.CutPrefix(string(b), markText)
+	if !ok || rest == "" {
+		return "", ok
+	}
+	id, ok = strings.CutPrefix(rest, "id ")
+	id, ok2 := strings.CutSuffix(id, "\n")
+	if !ok || !ok2 || !ValidID(id) {
+		return "", false
+	}
+	return id, true
+}
+
+// ValidID reports whether id has the form of a data directory's ID: idLen
+// lowercase hex digits.
+func ValidID(id string) bool {
+	if len(id) != idLen {
+		return false
+	}
+	for _, c := range id {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// newID returns a random ID.
+func newID() string {
+	var b [idLen / 2]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
 
 // ErrNotDataDir means a directory exists where the data directory should
 // be, and is not roost's.
@@ -111,9 +168,18 @@ func (d Dir) Check() error {
 	return nil
 }
 
+// claimMu serializes claims in this process: apply's first steps claim
+// at once, and two of them must not each give a new data directory an ID
+// of its own (a link stamped with the one overwritten would be another
+// data directory's). Processes do not claim at once: they hold
+// roost.lock exclusively.
+var claimMu sync.Mutex
+
 // claim creates d, or checks that the existing d is roost's, and writes
 // the mark; created says that it made d.
 func (d Dir) claim() (created bool, err error) {
+	claimMu.Lock()
+	defer claimMu.Unlock()
 	if err := os.MkdirAll(filepath.Dir(string(d)), 0o755); err != nil {
 		return false, fmt.Errorf("create data directory %s: %w", d, err)
 	}
@@ -128,14 +194,19 @@ func (d Dir) claim() (created bool, err error) {
 	}
 	mark := filepath.Join(string(d), Mark)
 	if !created {
-		if d.marked() {
+		id, marked := d.mark()
+		if id != "" {
 			return false, nil
 		}
-		if why := d.foreign(); why != "" {
-			return false, fmt.Errorf("data directory %s: %w: %s; give roost a new or empty directory (-dbdir, ROOST_DBDIR)", d, ErrNotDataDir, why)
+		if !marked {
+			if why := d.foreign(); why != "" {
+				return false, fmt.Errorf("data directory %s: %w: %s; give roost a new or empty directory (-dbdir, ROOST_DBDIR)", d, ErrNotDataDir, why)
+			}
 		}
 	}
-	if err := d.WriteFile(mark, []byte(markText)); err != nil {
+	// A new mark, or the mark of a data directory from before IDs: with
+	// an ID from now on.
+	if err := d.WriteFile(mark, []byte(markText+"id "+newID()+"\n")); err != nil {
 		return created, err
 	}
 	return created, nil
@@ -143,8 +214,8 @@ func (d Dir) claim() (created bool, err error) {
 
 // marked reports whether d carries roost's mark.
 func (d Dir) marked() bool {
-	b, err := d.ReadFile(filepath.Join(string(d), Mark), 4096)
-	return err == nil && string(b) == markText
+	_, ok := d.mark()
+	return ok
 }
 
 // foreign says why an existing unmarked d is not to be taken, or "" when

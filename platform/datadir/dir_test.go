@@ -17,6 +17,7 @@ func TestInit(t *testing.T) {
 		setup    func(t *testing.T, d string)
 		wantErr  error
 		wantMode fs.FileMode // of d afterwards
+		wantID   string      // the ID it must keep; "": a new one
 	}{
 		{name: "new", setup: func(t *testing.T, d string) {}, wantMode: 0o700},
 		{name: "empty-private", setup: func(t *testing.T, d string) { mkdir(t, d, 0o750) }, wantMode: 0o750},
@@ -38,6 +39,18 @@ func TestInit(t *testing.T) {
 		{name: "wrong-mark", setup: func(t *testing.T, d string) {
 			mkdir(t, d, 0o700)
 			write(t, filepath.Join(d, Mark), "something else")
+		}, wantErr: ErrNotDataDir, wantMode: 0o700},
+		{name: "marked-with-an-id", setup: func(t *testing.T, d string) {
+			mkdir(t, d, 0o700)
+			write(t, filepath.Join(d, Mark), markText+"id 0123456789\n")
+		}, wantMode: 0o700, wantID: "0123456789"},
+		{name: "marked-with-a-bad-id", setup: func(t *testing.T, d string) {
+			mkdir(t, d, 0o700)
+			write(t, filepath.Join(d, Mark), markText+"id ../../x\n")
+		}, wantErr: ErrNotDataDir, wantMode: 0o700},
+		{name: "marked-with-more", setup: func(t *testing.T, d string) {
+			mkdir(t, d, 0o700)
+			write(t, filepath.Join(d, Mark), markText+"id 0123456789\nmore\n")
 		}, wantErr: ErrNotDataDir, wantMode: 0o700},
 	}
 	for _, tt := range tests {
@@ -61,8 +74,16 @@ func TestInit(t *testing.T) {
 				}
 				return
 			}
-			if b, err := os.ReadFile(filepath.Join(d, Mark)); err != nil || string(b) != markText {
-				t.Errorf("mark = %q, %v; want %q", b, err, markText)
+			b, err := os.ReadFile(filepath.Join(d, Mark))
+			id := Dir(d).ID()
+			if err != nil || !ValidID(id) || string(b) != markText+"id "+id+"\n" {
+				t.Errorf("mark = %q, %v; want %q and an ID", b, err, markText)
+			}
+			if tt.wantID != "" && id != tt.wantID {
+				t.Errorf("ID = %q, want the one it had, %q", id, tt.wantID)
+			}
+			if err := Dir(d).Init(); err != nil || Dir(d).ID() != id {
+				t.Errorf("Init again = %v, ID %q; want the ID %q kept", err, Dir(d).ID(), id)
 			}
 			for _, sub := range []string{"images", "block", "unikernels"} {
 				if fi, err := os.Stat(filepath.Join(d, sub)); err != nil || !fi.IsDir() {
@@ -105,6 +126,9 @@ func TestInitConcurrent(t *testing.T) {
 			if err := <-errs; err != nil {
 				t.Fatalf("round %d: Init = %v", round, err)
 			}
+		}
+		if b, _ := os.ReadFile(filepath.Join(string(d), Mark)); string(b) != markText+"id "+d.ID()+"\n" || d.ID() == "" {
+			t.Fatalf("round %d: mark %q after concurrent Inits", round, b)
 		}
 	}
 }
