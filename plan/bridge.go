@@ -25,23 +25,50 @@ func (m *maker) bridges() {
 			m.p.Changes = append(m.p.Changes, Change{Kind: KindBridge, Name: b.Name, Action: Create, Bridge: b, Reasons: []string{"declared, not on the host"}, Fields: bridgeFields(nil, b)})
 		case !ob.Owned:
 			if (b.MTU != 0 && b.MTU != ob.MTU) || (len(b.Addresses) > 0 && !samePrefixes(b.Addresses, ob.Addresses)) {
-				m.p.Warnings = append(m.p.Warnings, fmt.Sprintf("bridge %q existed before roost and is used as it is; its addresses and MTU differ from the configuration and are left alone", b.Name))
+				whose := "existed before roost"
+				if ob.OtherDataDir != "" {
+					whose = fmt.Sprintf("is another roost data directory's (ID %s)", ob.OtherDataDir)
+				}
+				m.p.Warnings = append(m.p.Warnings, fmt.Sprintf("bridge %q %s and is used as it is; its addresses and MTU differ from the configuration and are left alone", b.Name, whose))
 			}
 		default:
 			fields := bridgeFields(&ob, b)
-			if len(fields) > 0 {
+			switch {
+			case len(fields) > 0:
 				m.p.Changes = append(m.p.Changes, Change{Kind: KindBridge, Name: b.Name, Action: Update, Bridge: b, Fields: fields})
-			} else if !ob.Up {
+			case !ob.Up:
 				m.p.Changes = append(m.p.Changes, Change{Kind: KindBridge, Name: b.Name, Action: Update, Bridge: b, Reasons: []string{"bridge is down"}})
+			case ob.Legacy:
+				m.p.Changes = append(m.p.Changes, Change{Kind: KindBridge, Name: b.Name, Action: Update, Bridge: b, Reasons: []string{"made by a roost before data directories had IDs: its alias gets this data directory's"}})
 			}
 		}
 	}
+	applied := m.appliedBridges()
 	for _, name := range sortedKeys(m.o.Bridges) {
 		ob := m.o.Bridges[name]
-		if ob.Owned && !declared[name] && !used[name] {
-			m.p.Changes = append(m.p.Changes, Change{Kind: KindBridge, Name: name, Action: Delete, Reasons: []string{m.goneReason()}})
+		if !ob.Owned || declared[name] || used[name] {
+			continue
+		}
+		if ob.Legacy && !applied[name] {
+			m.p.Warnings = append(m.p.Warnings, fmt.Sprintf("bridge %q was made by a roost before data directories had IDs and no unikernel of this data directory uses it: it may be another data directory's, and is left alone (delete it by hand if nothing uses it)", name))
+			continue
+		}
+		m.p.Changes = append(m.p.Changes, Change{Kind: KindBridge, Name: name, Action: Delete, Reasons: []string{m.goneReason()}})
+	}
+}
+
+// appliedBridges are the bridges this data directory's applied specs put
+// a tap on.
+func (m *maker) appliedBridges() map[string]bool {
+	bridges := map[string]bool{}
+	for _, u := range m.o.Unikernels {
+		if u.Spec != nil {
+			for _, n := range u.Spec.Nets {
+				bridges[n.Bridge] = true
+			}
 		}
 	}
+	return bridges
 }
 
 func bridgeFields(ob *ObservedBridge, b *Bridge) []Field {

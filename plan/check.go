@@ -19,6 +19,7 @@ func (m *maker) checkHost() {
 	}
 	var totalMem int64
 	tooBig := false
+	applied := m.appliedTaps()
 	for _, u := range m.d.Unikernels {
 		addr := KindUnikernel + "." + u.Name
 		if t, ok := m.o.Tenders[TenderKey(u.Image.Target, u.Image.ABIVersion)]; !ok || t.Err != "" {
@@ -29,8 +30,16 @@ func (m *maker) checkHost() {
 			m.problem(u.Pos, addr, "%s", msg)
 		}
 		for _, n := range u.Nets {
-			if what, ok := m.o.Foreign[TapName(u.Name, n.Device)]; ok {
-				m.problem(u.Pos, addr, "net %q: interface %s, the name of its tap, exists and is %s; roost leaves it alone: delete or rename it", n.Device, TapName(u.Name, n.Device), what)
+			tap := TapName(u.Name, n.Device)
+			if what, ok := m.o.Foreign[tap]; ok {
+				fix := "delete or rename it"
+				if strings.HasPrefix(what, otherTapPrefix) {
+					fix = "give this unikernel or its net device another name"
+				}
+				m.problem(u.Pos, addr, "net %q: interface %s, the name of its tap, exists and is %s; roost leaves it alone: %s", n.Device, tap, what, fix)
+			}
+			if t, ok := m.o.Taps[tap]; ok && t.Legacy && !applied[tap] {
+				m.problem(u.Pos, addr, "net %q: tap %s exists, made by a roost before data directories had IDs, and this data directory never applied it: it may be another data directory's unikernel %s; roost leaves it alone: delete it if nothing uses it, or rename the unikernel", n.Device, tap, t.Unikernel)
 			}
 			if !declared[n.Bridge] {
 				if _, ok := m.o.Bridges[n.Bridge]; !ok {

@@ -65,20 +65,32 @@ type DeviceNode struct {
 
 // ObservedBridge is a bridge interface on the host.
 type ObservedBridge struct {
-	Name      string         `json:"name"`
-	Owned     bool           `json:"owned"` // alias roost:bridge: roost created it
-	Addresses []netip.Prefix `json:"addresses,omitempty"`
-	MTU       int            `json:"mtu"`
-	Up        bool           `json:"up"`
+	Name  string `json:"name"`
+	Owned bool   `json:"owned"` // roost created it for this data directory, or Legacy
+	// Legacy is true for a bridge a roost from before data directory IDs
+	// created (alias roost:bridge): it may be another data directory's.
+	Legacy bool `json:"legacy,omitempty"`
+	// OtherDataDir is the ID of the data directory that created the
+	// bridge when that is not this one (not Owned: used as it is).
+	OtherDataDir string         `json:"other_data_dir,omitempty"`
+	Addresses    []netip.Prefix `json:"addresses,omitempty"`
+	MTU          int            `json:"mtu"`
+	Up           bool           `json:"up"`
 }
 
-// ObservedTap is a tap interface whose alias says roost made it.
+// ObservedTap is a tap interface whose alias says roost made it for this
+// data directory, or for one unnamed.
 type ObservedTap struct {
 	Name      string `json:"name"`
 	Unikernel string `json:"unikernel"` // from the alias roost:<unikernel>:<device>
 	Device    string `json:"device"`
 	Master    string `json:"master,omitempty"` // the bridge it is enslaved to
 	Up        bool   `json:"up"`
+	// Legacy is true for a tap whose alias names no data directory (a
+	// roost from before data directory IDs made it): it is this one's
+	// only as far as this data directory's specs name it. A tap another
+	// data directory made is not observed as a tap but as Foreign.
+	Legacy bool `json:"legacy,omitempty"`
 }
 
 // ObservedBlock is a file under dbdir/block.

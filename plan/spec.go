@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"strings"
 )
 
 // Spec is what roost applies for one unikernel, declaratively: platform
@@ -67,11 +68,88 @@ func TapName(unikernel, device string) string {
 }
 
 // TapAlias is the interface alias of a unikernel's tap, so that the host
-// itself says who owns it.
-func TapAlias(unikernel, device string) string { return "roost:" + unikernel + ":" + device }
+// itself says who owns it: "roost:<unikernel>:<device>:<owner>", where
+// owner is the ID of the data directory that made it (datadir.Dir.ID).
+// A roost from before data directory IDs wrote no owner.
+func TapAlias(unikernel, device, owner string) string {
+	a := "roost:" + unikernel + ":" + device
+	if owner != "" {
+		a += ":" + owner
+	}
+	return a
+}
 
-// BridgeAlias marks a bridge roost created (and may therefore delete).
-const BridgeAlias = "roost:bridge"
+// ParseTapAlias splits the alias of a tap (TapAlias). Neither unikernel
+// nor device names nor owners contain a colon, so the split is
+// unambiguous; owner is "" for an alias from before data directory IDs.
+// It is for taps only: a bridge's alias (BridgeAlias) may parse too.
+func ParseTapAlias(alias string) (unikernel, device, owner string, ok bool) {
+	rest, ok := strings.CutPrefix(alias, "roost:")
+	if !ok {
+		return "", "", "", false
+	}
+	f := strings.Split(rest, ":")
+	if len(f) < 2 || len(f) > 3 || f[0] == "" || f[1] == "" {
+		return "", "", "", false
+	}
+	if len(f) == 3 {
+		if !validOwner(f[2]) {
+			return "", "", "", false
+		}
+		owner = f[2]
+	}
+	return f[0], f[1], owner, true
+}
+
+// validOwner reports whether owner has the form of a data directory ID:
+// lowercase hex digits, at most 64.
+func validOwner(owner string) bool {
+	if owner == "" || len(owner) > 64 {
+		return false
+	}
+	for _, c := range owner {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// OtherDataDirTap is what Observed.Foreign says of a tap that another
+// data directory (ID owner) made for its unikernel's net device.
+func OtherDataDirTap(unikernel, device, owner string) string {
+	return otherTapPrefix + unikernel + " (net " + device + ") of another roost data directory (ID " + owner + ")"
+}
+
+const otherTapPrefix = "the tap of unikernel "
+
+// legacyBridgeAlias is the alias a roost from before data directory IDs
+// gave the bridges it created.
+const legacyBridgeAlias = "roost:bridge"
+
+// BridgeAlias is the alias of a bridge roost created for the data
+// directory whose ID is owner (and may therefore delete):
+// "roost:bridge:<owner>".
+func BridgeAlias(owner string) string {
+	if owner == "" {
+		return legacyBridgeAlias
+	}
+	return legacyBridgeAlias + ":" + owner
+}
+
+// ParseBridgeAlias says whether alias is that of a bridge roost created,
+// and for which data directory: owner "" for one from before data
+// directory IDs.
+func ParseBridgeAlias(alias string) (owner string, ok bool) {
+	if alias == legacyBridgeAlias {
+		return "", true
+	}
+	owner, ok = strings.CutPrefix(alias, legacyBridgeAlias+":")
+	if !ok || !validOwner(owner) {
+		return "", false
+	}
+	return owner, true
+}
 
 // Digest is a hex SHA-256 of v's JSON encoding, for fingerprints.
 func Digest(v any) string {

@@ -4,9 +4,11 @@ import (
 	"fmt"
 )
 
-// taps plans the deletion of roost taps that no unikernel accounts for:
-// their unikernel is not declared and has no directory, or it no longer
-// has that net device.
+// taps plans the deletion of this data directory's taps that no
+// unikernel accounts for: their unikernel is not declared and has no
+// directory, or it no longer has that net device. Another data
+// directory's taps are not among them (they are Foreign), and a tap of a
+// roost from before data directory IDs only if a spec names it.
 func (m *maker) taps() {
 	owned := map[string]bool{} // taps a unikernel change or the desired state accounts for
 	for _, c := range m.p.Changes {
@@ -33,13 +35,34 @@ func (m *maker) taps() {
 			}
 		}
 	}
+	applied := m.appliedTaps()
 	for _, name := range sortedKeys(m.o.Taps) {
 		t := m.o.Taps[name]
 		if owned[name] {
+			continue
+		}
+		if t.Legacy && !applied[name] {
+			// Made by a roost that did not name its data directory,
+			// and none of this one's specs names it: it may be the
+			// tap of another data directory's running unikernel.
+			m.p.Warnings = append(m.p.Warnings, fmt.Sprintf("tap %s (unikernel %s, net %q) was made by a roost before data directories had IDs and no unikernel of this data directory has it: it may be another data directory's, and is left alone (delete it by hand if nothing uses it)", name, t.Unikernel, t.Device))
 			continue
 		}
 		tap := t
 		m.p.Changes = append(m.p.Changes, Change{Kind: KindTap, Name: name, Action: Delete, Tap: &tap,
 			Reasons: []string{fmt.Sprintf("owned by %s:%s, which the configuration does not declare", t.Unikernel, t.Device)}})
 	}
+}
+
+// appliedTaps are the taps this data directory's applied specs name.
+func (m *maker) appliedTaps() map[string]bool {
+	taps := map[string]bool{}
+	for _, u := range m.o.Unikernels {
+		if u.Spec != nil {
+			for _, n := range u.Spec.Nets {
+				taps[n.Tap] = true
+			}
+		}
+	}
+	return taps
 }

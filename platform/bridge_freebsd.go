@@ -9,17 +9,17 @@ import (
 	"github.com/roostd/roost/plan"
 )
 
-func (h *ifconfigHost) createBridge(ctx context.Context, b plan.Bridge) error {
-	if err := h.createBridge1(ctx, b); err != nil {
+func (h *ifconfigHost) createBridge(ctx context.Context, b plan.Bridge, owner string) error {
+	if err := h.createBridge1(ctx, b, owner); err != nil {
 		return fmt.Errorf("create bridge %s: %w", b.Name, err)
 	}
 	return nil
 }
 
-func (h *ifconfigHost) createBridge1(ctx context.Context, b plan.Bridge) error {
+func (h *ifconfigHost) createBridge1(ctx context.Context, b plan.Bridge, owner string) error {
 	br, err := h.lookup(ctx, b.Name)
 	if errors.Is(err, ErrNoInterface) {
-		br, err = h.addBridge(ctx, b)
+		br, err = h.addBridge(ctx, b, owner)
 	}
 	if err != nil {
 		return err
@@ -27,20 +27,20 @@ func (h *ifconfigHost) createBridge1(ctx context.Context, b plan.Bridge) error {
 	if !br.InGroup("bridge") {
 		return fmt.Errorf("interface %s exists and is not a bridge (groups %v)", b.Name, br.Groups)
 	}
-	if br.Description != plan.BridgeAlias {
+	if !ownsBridge(br.Description, owner) {
 		// DESIGN.md: a bridge that existed before is used, never
-		// changed or deleted.
-		h.log.Info("bridge exists without roost's description; using it as it is", "bridge", b.Name, "description", br.Description)
+		// changed or deleted; so is another data directory's.
+		h.log.Info("bridge exists without this data directory's description; using it as it is", "bridge", b.Name, "description", br.Description)
 		return nil
 	}
-	return h.setBridge(ctx, br, b)
+	return h.setBridge(ctx, br, b, owner)
 }
 
 // addBridge creates the bridge b with its description and returns it. The
 // kernel names a new bridge bridgeN; it is renamed to b.Name and then
 // described. If either fails, the new bridge is destroyed again rather
 // than left behind under a name or without a mark that nobody knows.
-func (h *ifconfigHost) addBridge(ctx context.Context, b plan.Bridge) (ifconfigIface, error) {
+func (h *ifconfigHost) addBridge(ctx context.Context, b plan.Bridge, owner string) (ifconfigIface, error) {
 	if !validIfName(b.Name) {
 		return ifconfigIface{}, fmt.Errorf("invalid interface name %q", b.Name)
 	}
@@ -59,7 +59,7 @@ func (h *ifconfigHost) addBridge(ctx context.Context, b plan.Bridge) (ifconfigIf
 		}
 	}
 	if err == nil {
-		_, err = h.ifconfig(ctx, ifconfigDescribe(name, plan.BridgeAlias)...)
+		_, err = h.ifconfig(ctx, ifconfigDescribe(name, plan.BridgeAlias(owner))...)
 	}
 	if err != nil {
 		if _, derr := h.ifconfig(ctx, ifconfigDestroy(name)...); derr != nil && !gone(derr) {
@@ -70,16 +70,16 @@ func (h *ifconfigHost) addBridge(ctx context.Context, b plan.Bridge) (ifconfigIf
 	return h.lookup(ctx, b.Name)
 }
 
-func (h *ifconfigHost) updateBridge(ctx context.Context, b plan.Bridge) error {
+func (h *ifconfigHost) updateBridge(ctx context.Context, b plan.Bridge, owner string) error {
 	br, err := h.lookup(ctx, b.Name)
 	if err == nil && !br.InGroup("bridge") {
 		err = fmt.Errorf("interface %s is not a bridge (groups %v)", b.Name, br.Groups)
 	}
-	if err == nil && br.Description != plan.BridgeAlias {
-		err = fmt.Errorf("its description is %q, not %q: %w", br.Description, plan.BridgeAlias, ErrNotOwned)
+	if err == nil && !ownsBridge(br.Description, owner) {
+		err = fmt.Errorf("its description is %q, not %q: %w", br.Description, plan.BridgeAlias(owner), ErrNotOwned)
 	}
 	if err == nil {
-		err = h.setBridge(ctx, br, b)
+		err = h.setBridge(ctx, br, b, owner)
 	}
 	if err != nil {
 		return fmt.Errorf("update bridge %s: %w", b.Name, err)
@@ -87,9 +87,15 @@ func (h *ifconfigHost) updateBridge(ctx context.Context, b plan.Bridge) error {
 	return nil
 }
 
-// setBridge brings the roost bridge br to b: MTU (if b sets one),
-// addresses, up.
-func (h *ifconfigHost) setBridge(ctx context.Context, br ifconfigIface, b plan.Bridge) error {
+// setBridge brings the roost bridge br to b: the description of the data
+// directory owner (a bridge of a roost before data directory IDs gets
+// it), MTU (if b sets one), addresses, up.
+func (h *ifconfigHost) setBridge(ctx context.Context, br ifconfigIface, b plan.Bridge, owner string) error {
+	if desc := plan.BridgeAlias(owner); br.Description != desc {
+		if _, err := h.ifconfig(ctx, ifconfigDescribe(br.Name, desc)...); err != nil {
+			return fmt.Errorf("describe %s: %w", br.Name, err)
+		}
+	}
 	if b.MTU != 0 && br.MTU != b.MTU {
 		if _, err := h.ifconfig(ctx, ifconfigMTU(br.Name, b.MTU)...); err != nil {
 			return fmt.Errorf("set mtu %d: %w", b.MTU, err)
@@ -141,7 +147,7 @@ func (h *ifconfigHost) setAddresses(ctx context.Context, br ifconfigIface, want 
 	return nil
 }
 
-func (h *ifconfigHost) deleteBridge(ctx context.Context, name string) error {
+func (h *ifconfigHost) deleteBridge(ctx context.Context, name, owner string) error {
 	br, err := h.lookup(ctx, name)
 	if errors.Is(err, ErrNoInterface) {
 		return nil
@@ -149,8 +155,8 @@ func (h *ifconfigHost) deleteBridge(ctx context.Context, name string) error {
 	if err == nil && !br.InGroup("bridge") {
 		err = fmt.Errorf("interface %s is not a bridge (groups %v)", name, br.Groups)
 	}
-	if err == nil && br.Description != plan.BridgeAlias {
-		err = fmt.Errorf("its description is %q, not %q: %w", br.Description, plan.BridgeAlias, ErrNotOwned)
+	if err == nil && !ownsBridge(br.Description, owner) {
+		err = fmt.Errorf("its description is %q, not %q: %w", br.Description, plan.BridgeAlias(owner), ErrNotOwned)
 	}
 	if err == nil {
 		if _, err = h.ifconfig(ctx, ifconfigDestroy(name)...); gone(err) {

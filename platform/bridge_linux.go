@@ -12,18 +12,18 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-func (h *nlHost) createBridge(ctx context.Context, b plan.Bridge) error {
-	err := h.createBridge1(b)
+func (h *nlHost) createBridge(ctx context.Context, b plan.Bridge, owner string) error {
+	err := h.createBridge1(b, owner)
 	if err != nil {
 		return fmt.Errorf("create bridge %s: %w", b.Name, err)
 	}
 	return nil
 }
 
-func (h *nlHost) createBridge1(b plan.Bridge) error {
+func (h *nlHost) createBridge1(b plan.Bridge, owner string) error {
 	link, err := h.linkByName(b.Name)
 	if errors.Is(err, ErrNoInterface) {
-		link, err = h.addBridge(b)
+		link, err = h.addBridge(b, owner)
 	}
 	if err != nil {
 		return err
@@ -31,20 +31,21 @@ func (h *nlHost) createBridge1(b plan.Bridge) error {
 	if !isBridge(link) {
 		return fmt.Errorf("interface %s exists and is a %s, not a bridge", b.Name, link.Type())
 	}
-	if link.Attrs().Alias != plan.BridgeAlias {
+	if !ownsBridge(link.Attrs().Alias, owner) {
 		// DESIGN.md: a bridge that existed before is used, never
-		// changed or deleted. Its addresses and MTU are its owner's.
-		h.log.Info("bridge exists without roost's alias; using it as it is", "bridge", b.Name, "alias", link.Attrs().Alias)
+		// changed or deleted. Its addresses and MTU are its owner's,
+		// as are those of another data directory's.
+		h.log.Info("bridge exists without this data directory's alias; using it as it is", "bridge", b.Name, "alias", link.Attrs().Alias)
 		return nil
 	}
-	return h.setBridge(link, b)
+	return h.setBridge(link, b, owner)
 }
 
 // addBridge creates the bridge b, with its alias, and returns it. The
 // kernel ignores IFLA_IFALIAS in a request that creates a link, so the
 // alias is set by a second request; if that fails, the bridge is deleted
 // again rather than left looking like one roost did not make.
-func (h *nlHost) addBridge(b plan.Bridge) (netlink.Link, error) {
+func (h *nlHost) addBridge(b plan.Bridge, owner string) (netlink.Link, error) {
 	attrs := netlink.NewLinkAttrs()
 	attrs.Name = b.Name
 	attrs.MTU = b.MTU
@@ -58,7 +59,7 @@ func (h *nlHost) addBridge(b plan.Bridge) (netlink.Link, error) {
 	}
 	link, err := h.linkByName(b.Name)
 	if err == nil {
-		err = h.handle.LinkSetAlias(link, plan.BridgeAlias)
+		err = h.handle.LinkSetAlias(link, plan.BridgeAlias(owner))
 	}
 	if err != nil {
 		if link != nil {
@@ -71,16 +72,16 @@ func (h *nlHost) addBridge(b plan.Bridge) (netlink.Link, error) {
 	return h.linkByName(b.Name)
 }
 
-func (h *nlHost) updateBridge(ctx context.Context, b plan.Bridge) error {
+func (h *nlHost) updateBridge(ctx context.Context, b plan.Bridge, owner string) error {
 	link, err := h.linkByName(b.Name)
 	if err == nil && !isBridge(link) {
 		err = fmt.Errorf("interface %s is a %s, not a bridge", b.Name, link.Type())
 	}
-	if err == nil && link.Attrs().Alias != plan.BridgeAlias {
-		err = fmt.Errorf("its alias is %q, not %q: %w", link.Attrs().Alias, plan.BridgeAlias, ErrNotOwned)
+	if err == nil && !ownsBridge(link.Attrs().Alias, owner) {
+		err = fmt.Errorf("its alias is %q, not %q: %w", link.Attrs().Alias, plan.BridgeAlias(owner), ErrNotOwned)
 	}
 	if err == nil {
-		err = h.setBridge(link, b)
+		err = h.setBridge(link, b, owner)
 	}
 	if err != nil {
 		return fmt.Errorf("update bridge %s: %w", b.Name, err)
@@ -88,9 +89,15 @@ func (h *nlHost) updateBridge(ctx context.Context, b plan.Bridge) error {
 	return nil
 }
 
-// setBridge brings the roost bridge link to b: MTU (if b sets one),
-// addresses, up.
-func (h *nlHost) setBridge(link netlink.Link, b plan.Bridge) error {
+// setBridge brings the roost bridge link to b: the alias of the data
+// directory owner (a bridge of a roost before data directory IDs gets
+// it), MTU (if b sets one), addresses, up.
+func (h *nlHost) setBridge(link netlink.Link, b plan.Bridge, owner string) error {
+	if alias := plan.BridgeAlias(owner); link.Attrs().Alias != alias {
+		if err := h.handle.LinkSetAlias(link, alias); err != nil {
+			return fmt.Errorf("set alias: %w", err)
+		}
+	}
 	if b.MTU != 0 && link.Attrs().MTU != b.MTU {
 		if err := h.handle.LinkSetMTU(link, b.MTU); err != nil {
 			return fmt.Errorf("set mtu %d: %w", b.MTU, err)
@@ -165,7 +172,7 @@ func (h *nlHost) hostAddrs(link netlink.Link) (map[netip.Prefix]netlink.Addr, er
 	return have, nil
 }
 
-func (h *nlHost) deleteBridge(ctx context.Context, name string) error {
+func (h *nlHost) deleteBridge(ctx context.Context, name, owner string) error {
 	link, err := h.linkByName(name)
 	if errors.Is(err, ErrNoInterface) {
 		return nil
@@ -173,8 +180,8 @@ func (h *nlHost) deleteBridge(ctx context.Context, name string) error {
 	if err == nil && !isBridge(link) {
 		err = fmt.Errorf("interface %s is a %s, not a bridge", name, link.Type())
 	}
-	if err == nil && link.Attrs().Alias != plan.BridgeAlias {
-		err = fmt.Errorf("its alias is %q, not %q: %w", link.Attrs().Alias, plan.BridgeAlias, ErrNotOwned)
+	if err == nil && !ownsBridge(link.Attrs().Alias, owner) {
+		err = fmt.Errorf("its alias is %q, not %q: %w", link.Attrs().Alias, plan.BridgeAlias(owner), ErrNotOwned)
 	}
 	if err == nil {
 		if err = h.handle.LinkDel(link); gone(err) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/roostd/roost/plan"
 	"net"
 	"strings"
 	"sync"
@@ -91,7 +92,7 @@ func linkDrift(u netlink.LinkUpdate) (Drift, bool) {
 		return Drift{}, false
 	}
 	what := ""
-	unikernel, device, isTap := parseTapAlias(a.Alias)
+	unikernel, device, _, isTap := plan.ParseTapAlias(a.Alias)
 	switch {
 	case isTap:
 		what = fmt.Sprintf("tap %s of %s (%s)", a.Name, unikernel, device)

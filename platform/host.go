@@ -46,13 +46,15 @@ type Options struct {
 // what is gone, succeeds. A Host is safe for concurrent use; its methods
 // on different resources may run in parallel.
 type Host struct {
-	mu sync.Mutex // guards spawned, shim and shimFound
+	mu sync.Mutex // guards spawned, shim, shimFound and owner
 	// spawned holds, by unikernel, the shims StartUnikernel spawned and
 	// VerifyUnikernel has not waited for yet.
 	spawned map[string]startedShim
 	// shim is the roost-shim lookup, made once (shimFound).
 	shim      plan.TenderLookup
 	shimFound bool
+	// owner is the data directory's ID once linkOwner has read it.
+	owner string
 
 	dbdir       datadir.Dir
 	shimCommand []string
@@ -81,12 +83,17 @@ type osHost interface {
 	// links returns the bridges, the taps whose alias says roost made
 	// them, and the interfaces that bear a name roost gives its taps but
 	// are not roost's.
-	links(ctx context.Context) (*hostLinks, error)
-	createBridge(ctx context.Context, b plan.Bridge) error
-	updateBridge(ctx context.Context, b plan.Bridge) error
-	deleteBridge(ctx context.Context, name string) error
-	ensureTap(ctx context.Context, unikernel string, n plan.SpecNet) error
-	deleteTap(ctx context.Context, name string) error
+	//
+	// owner is the ID of the data directory the Host serves (a link of
+	// another is foreign; see owner.go); the methods below that make or
+	// change a link give it owner's alias, and those that change or
+	// delete one refuse another data directory's.
+	links(ctx context.Context, owner string) (*hostLinks, error)
+	createBridge(ctx context.Context, b plan.Bridge, owner string) error
+	updateBridge(ctx context.Context, b plan.Bridge, owner string) error
+	deleteBridge(ctx context.Context, name, owner string) error
+	ensureTap(ctx context.Context, unikernel string, n plan.SpecNet, owner string) error
+	deleteTap(ctx context.Context, name, owner string) error
 	tapStats(name string) (TapStats, error)
 	// tapHostName returns the name the host knows the tap with plan name
 	// name by, as of the last links or ensureTap; name itself when it
@@ -171,41 +178,76 @@ func (h *Host) FindTender(ctx context.Context, target string, abi uint32) plan.T
 	return plan.TenderLookup{Path: tender.Path, Version: tender.Version}
 }
 
-// CreateBridge creates the bridge b with the alias plan.BridgeAlias, its MTU
-// and addresses, and sets it up. An existing bridge with that alias is
-// brought to b instead; one without it existed before roost and is used as
-// it is, untouched.
+// CreateBridge creates the bridge b with the alias plan.BridgeAlias of
+// the data directory, its MTU and addresses, and sets it up. An existing
+// bridge with that alias (or a roost's from before data directory IDs)
+// is brought to b instead; one without it existed before roost, or is
+// another data directory's, and is used as it is, untouched.
 func (h *Host) CreateBridge(ctx context.Context, b plan.Bridge) error {
-	return h.os.createBridge(ctx, b)
+	owner, err := h.linkOwner()
+	if err != nil {
+		return fmt.Errorf("create bridge %s: %w", b.Name, err)
+	}
+	return h.os.createBridge(ctx, b, owner)
 }
 
 // UpdateBridge sets the addresses (adding the missing ones, removing the
 // others) and, when b.MTU is set, the MTU of a bridge roost created, and
 // sets it up. It refuses a bridge roost did not create.
 func (h *Host) UpdateBridge(ctx context.Context, b plan.Bridge) error {
-	return h.os.updateBridge(ctx, b)
+	owner, err := h.linkOwner()
+	if err != nil {
+		return fmt.Errorf("update bridge %s: %w", b.Name, err)
+	}
+	return h.os.updateBridge(ctx, b, owner)
 }
 
-// DeleteBridge deletes the bridge name if roost created it. A missing
-// bridge is deleted already; one without the alias plan.BridgeAlias is an
-// error wrapping ErrNotOwned.
+// DeleteBridge deletes the bridge name if roost created it for this data
+// directory. A missing bridge is deleted already; one without the alias
+// plan.BridgeAlias of this data directory (or of none) is an error
+// wrapping ErrNotOwned.
 func (h *Host) DeleteBridge(ctx context.Context, name string) error {
-	return h.os.deleteBridge(ctx, name)
+	return h.os.deleteBridge(ctx, name, h.dbdir.ID())
 }
 
 // EnsureTap creates the tap n.Tap of unikernel's net device n.Device:
-// persistent, with the alias plan.TapAlias, the MTU of its bridge, enslaved
+// persistent, with the alias plan.TapAlias (naming the data directory), the MTU of its bridge, enslaved
 // to n.Bridge and up, so that a tender can attach to it. An existing tap is
 // fixed instead: alias, MTU, master and up state.
 func (h *Host) EnsureTap(ctx context.Context, unikernel string, n plan.SpecNet) error {
-	return h.os.ensureTap(ctx, unikernel, n)
+	owner, err := h.linkOwner()
+	if err != nil {
+		return fmt.Errorf("create tap %s for %s: %w", n.Tap, unikernel, err)
+	}
+	return h.os.ensureTap(ctx, unikernel, n, owner)
 }
 
 // DeleteTap deletes the tap name. A missing tap is deleted already; an
-// interface whose alias does not start with "roost:" is an error wrapping
-// ErrNotOwned.
+// interface whose alias is not a tap alias of this data directory (or of
+// none) is an error wrapping ErrNotOwned.
 func (h *Host) DeleteTap(ctx context.Context, name string) error {
-	return h.os.deleteTap(ctx, name)
+	return h.os.deleteTap(ctx, name, h.dbdir.ID())
+}
+
+// linkOwner returns the ID the links this Host makes carry: its data
+// directory's, which Init gives it if it has none yet.
+func (h *Host) linkOwner() (string, error) {
+	h.mu.Lock()
+	owner := h.owner
+	h.mu.Unlock()
+	if owner != "" {
+		return owner, nil
+	}
+	if err := h.dbdir.Init(); err != nil {
+		return "", err
+	}
+	if owner = h.dbdir.ID(); owner == "" {
+		return "", fmt.Errorf("data directory %s has no ID in %s", h.dbdir, datadir.Mark)
+	}
+	h.mu.Lock()
+	h.owner = owner
+	h.mu.Unlock()
+	return owner, nil
 }
 
 // ErrNotOwned means roost refused to change or delete a network interface

@@ -126,15 +126,15 @@ func gone(err error) bool {
 	return errors.Is(err, ErrNoInterface) || errors.As(err, &ie) && ifconfigNoAddress(ie.Stderr)
 }
 
-func (h *ifconfigHost) links(ctx context.Context) (*hostLinks, error) {
-	bridges, taps, err := h.links1(ctx)
+func (h *ifconfigHost) links(ctx context.Context, owner string) (*hostLinks, error) {
+	bridges, taps, err := h.links1(ctx, owner)
 	if err != nil {
 		return nil, err
 	}
 	return &hostLinks{bridges: bridges, taps: taps}, nil
 }
 
-func (h *ifconfigHost) links1(ctx context.Context) (map[string]plan.ObservedBridge, map[string]plan.ObservedTap, error) {
+func (h *ifconfigHost) links1(ctx context.Context, owner string) (map[string]plan.ObservedBridge, map[string]plan.ObservedTap, error) {
 	ifaces, err := h.list(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -153,20 +153,17 @@ func (h *ifconfigHost) links1(ctx context.Context) (map[string]plan.ObservedBrid
 	roost := map[string]string{}
 	for _, i := range ifaces {
 		if i.InGroup("bridge") {
-			bridges[i.Name] = plan.ObservedBridge{
-				Name:      i.Name,
-				Owned:     i.Description == plan.BridgeAlias,
-				Addresses: i.Addresses,
-				MTU:       i.MTU,
-				Up:        i.Up(),
-			}
+			b := plan.ObservedBridge{Name: i.Name, Addresses: i.Addresses, MTU: i.MTU, Up: i.Up()}
+			b.Owned, b.Legacy, b.OtherDataDir = bridgeOwnership(i.Description, owner)
+			bridges[i.Name] = b
 			roost[i.Name] = "bridge " + i.Name
 			continue
 		}
-		unikernel, device, ok := roostTap(i)
+		unikernel, device, ok := roostTap(i, owner)
 		if !ok {
 			continue
 		}
+		_, _, tapOwner, _ := plan.ParseTapAlias(i.Description)
 		name := plan.TapName(unikernel, device)
 		if other, dup := names[name]; dup {
 			// Two taps claim one device; deleteTap removes both, and
@@ -176,7 +173,7 @@ func (h *ifconfigHost) links1(ctx context.Context) (map[string]plan.ObservedBrid
 		}
 		names[name] = i.Name
 		roost[i.Name] = fmt.Sprintf("tap %s of %s (%s)", i.Name, unikernel, device)
-		taps[name] = plan.ObservedTap{Name: name, Unikernel: unikernel, Device: device, Master: master[i.Name], Up: i.Up()}
+		taps[name] = plan.ObservedTap{Name: name, Unikernel: unikernel, Device: device, Master: master[i.Name], Up: i.Up(), Legacy: tapOwner == ""}
 	}
 	h.mu.Lock()
 	h.taps, h.roost = names, roost

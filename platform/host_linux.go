@@ -152,7 +152,7 @@ func isTap(l netlink.Link) bool {
 	return ok && t.Mode == netlink.TUNTAP_MODE_TAP
 }
 
-func (h *nlHost) links(ctx context.Context) (*hostLinks, error) {
+func (h *nlHost) links(ctx context.Context, owner string) (*hostLinks, error) {
 	links, err := dumpLinks(h.taps.sock)
 	if err != nil {
 		return nil, err
@@ -177,22 +177,22 @@ func (h *nlHost) links(ctx context.Context) (*hostLinks, error) {
 	for _, l := range links {
 		switch {
 		case l.isBridge():
-			bridges[l.name] = plan.ObservedBridge{
-				Name:      l.name,
-				Owned:     l.alias == plan.BridgeAlias,
-				Addresses: prefixes[l.index],
-				MTU:       l.mtu,
-				Up:        l.up,
-			}
+			b := plan.ObservedBridge{Name: l.name, Addresses: prefixes[l.index], MTU: l.mtu, Up: l.up}
+			b.Owned, b.Legacy, b.OtherDataDir = bridgeOwnership(l.alias, owner)
+			bridges[l.name] = b
 		case l.isTap():
-			unikernel, device, ok := parseTapAlias(l.alias)
-			if !ok {
+			t, what, ok := observeTap(l.name, l.alias, owner)
+			switch {
+			case !ok:
 				if tapNamePattern.MatchString(l.name) {
 					foreign[l.name] = fmt.Sprintf("a tap with alias %q, not roost's", l.alias)
 				}
 				continue
+			case what != "":
+				foreign[l.name] = what
+				continue
 			}
-			t := plan.ObservedTap{Name: l.name, Unikernel: unikernel, Device: device, Up: l.up}
+			t.Up = l.up
 			if m, ok := names[l.master]; ok && l.master != 0 {
 				t.Master = m
 			}

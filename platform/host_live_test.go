@@ -210,9 +210,10 @@ func TestTapLive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if alias != "roost:web:service" || mtu != 1400 || !persistent || gso || gro || tso {
-		t.Errorf("tap alias %q, mtu %d, persistent %v, gso %v, gro %v, tso %v; want roost:web:service, 1400, persistent, offloads off",
-			alias, mtu, persistent, gso, gro, tso)
+	wantAlias := "roost:web:service:" + h.DBDir().ID()
+	if h.DBDir().ID() == "" || alias != wantAlias || mtu != 1400 || !persistent || gso || gro || tso {
+		t.Errorf("tap alias %q, mtu %d, persistent %v, gso %v, gro %v, tso %v; want %s, 1400, persistent, offloads off",
+			alias, mtu, persistent, gso, gro, tso, wantAlias)
 	}
 
 	// A tender attaches as Solo5's tap_attach does, and EnsureTap

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/roostd/roost/plan"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -38,12 +39,19 @@ func (i ifconfigIface) Up() bool { return slices.Contains(i.Flags, "UP") }
 func (i ifconfigIface) InGroup(g string) bool { return slices.Contains(i.Groups, g) }
 
 // roostTap returns the unikernel and device a tap's description names,
-// if it is a roost tap.
-func roostTap(i ifconfigIface) (unikernel, device string, ok bool) {
+// if it is a roost tap of the data directory whose ID is owner (or of a
+// roost before data directory IDs). Another data directory's taps are
+// not: the kernel names FreeBSD's taps, so theirs never take the name
+// of one of this data directory's.
+func roostTap(i ifconfigIface, owner string) (unikernel, device string, ok bool) {
 	if !i.InGroup("tap") {
 		return "", "", false
 	}
-	return parseTapAlias(i.Description)
+	unikernel, device, o, ok := plan.ParseTapAlias(i.Description)
+	if !ok || o != "" && o != owner {
+		return "", "", false
+	}
+	return unikernel, device, true
 }
 
 // maxIfconfigLine bounds a line of ifconfig's output; the longest real

@@ -64,12 +64,32 @@ func TestParseIfconfigRecorded(t *testing.T) {
 	}
 	var taps []string
 	for _, i := range got {
-		if u, d, ok := roostTap(i); ok {
+		if u, d, ok := roostTap(i, "3f2a9c1b5d"); ok {
 			taps = append(taps, u+"/"+d)
 		}
 	}
 	if want := []string{"web/service"}; !slices.Equal(taps, want) {
 		t.Errorf("roost taps = %q, want %q", taps, want)
+	}
+}
+
+// TestRoostTapOwner checks which taps are this data directory's: its
+// own, and those of a roost before data directory IDs; not another's.
+func TestRoostTapOwner(t *testing.T) {
+	for _, tt := range []struct {
+		desc string
+		ok   bool
+	}{
+		{"roost:web:service:3f2a9c1b5d", true},
+		{"roost:web:service", true},
+		{"roost:web:service:0123456789", false},
+		{"roost:bridge:3f2a9c1b5d", true}, // a unikernel named bridge
+		{"vm-bhyve guest", false},
+	} {
+		i := ifconfigIface{Name: "tap0", Description: tt.desc, Groups: []string{"tap"}}
+		if _, _, ok := roostTap(i, "3f2a9c1b5d"); ok != tt.ok {
+			t.Errorf("roostTap(description %q) ok = %v, want %v", tt.desc, ok, tt.ok)
+		}
 	}
 }
 

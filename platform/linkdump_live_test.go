@@ -21,7 +21,7 @@ func TestDumpLinksAgreesWithLinkList(t *testing.T) {
 	ctx := context.Background()
 	for _, dev := range []string{"net0", "net1"} {
 		n := plan.SpecNet{Device: dev, Bridge: "rbr0", Tap: plan.TapName("web", dev)}
-		if err := h.ensureTap(ctx, "web", n); err != nil {
+		if err := h.ensureTap(ctx, "web", n, testOwner); err != nil {
 			t.Fatal(err)
 		}
 	}

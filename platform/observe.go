@@ -49,7 +49,7 @@ func (h *Host) Observe(ctx context.Context) (*plan.Observed, error) {
 	}
 	lc := make(chan linksResult, 1)
 	go func() {
-		l, err := h.os.links(ctx)
+		l, err := h.os.links(ctx, h.dbdir.ID())
 		lc <- linksResult{l, err}
 	}()
 	err = h.observeDataDir(ctx, o)

@@ -68,18 +68,3 @@ func parseStatm(b []byte) (uint64, error) {
 	}
 	return strconv.ParseUint(f[1], 10, 64)
 }
-
-// parseTapAlias splits a tap alias "roost:<unikernel>:<device>"
-// (plan.TapAlias). Neither unikernel nor device names contain a colon, so
-// "roost:bridge" and foreign aliases do not parse.
-func parseTapAlias(alias string) (unikernel, device string, ok bool) {
-	rest, ok := strings.CutPrefix(alias, "roost:")
-	if !ok {
-		return "", "", false
-	}
-	unikernel, device, ok = strings.Cut(rest, ":")
-	if !ok || unikernel == "" || device == "" || strings.Contains(device, ":") {
-		return "", "", false
-	}
-	return unikernel, device, true
-}

@@ -80,29 +80,3 @@ func TestParseStatm(t *testing.T) {
 		t.Errorf("parseStatm(one field) = %d, want an error", got)
 	}
 }
-
-func TestParseTapAlias(t *testing.T) {
-	tests := []struct {
-		alias             string
-		unikernel, device string
-		ok                bool
-	}{
-		{alias: "roost:web:service", unikernel: "web", device: "service", ok: true},
-		{alias: "roost:web-0.a:net0", unikernel: "web-0.a", device: "net0", ok: true},
-		{alias: "roost:bridge"},
-		{alias: "roost::service"},
-		{alias: "roost:web:"},
-		{alias: "roost:web:a:b"},
-		{alias: "roost:"},
-		{alias: "other:web:service"},
-		{alias: ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.alias, func(t *testing.T) {
-			u, d, ok := parseTapAlias(tt.alias)
-			if u != tt.unikernel || d != tt.device || ok != tt.ok {
-				t.Errorf("parseTapAlias(%q) = %q, %q, %v, want %q, %q, %v", tt.alias, u, d, ok, tt.unikernel, tt.device, tt.ok)
-			}
-		})
-	}
-}

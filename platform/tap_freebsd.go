@@ -11,8 +11,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-func (h *ifconfigHost) ensureTap(ctx context.Context, unikernel string, n plan.SpecNet) error {
-	if err := h.ensureTap1(ctx, unikernel, n); err != nil {
+func (h *ifconfigHost) ensureTap(ctx context.Context, unikernel string, n plan.SpecNet, owner string) error {
+	if err := h.ensureTap1(ctx, unikernel, n, owner); err != nil {
 		return fmt.Errorf("create tap %s for %s: %w", n.Tap, unikernel, err)
 	}
 	return nil
@@ -21,8 +21,9 @@ func (h *ifconfigHost) ensureTap(ctx context.Context, unikernel string, n plan.S
 // ensureTap1 finds the tap whose description is unikernel's device's, or
 // creates one (the kernel names it) and describes it; then it gives it the
 // bridge's MTU, makes it a member of the bridge and sets it up.
-func (h *ifconfigHost) ensureTap1(ctx context.Context, unikernel string, n plan.SpecNet) error {
-	desc := plan.TapAlias(unikernel, n.Device)
+func (h *ifconfigHost) ensureTap1(ctx context.Context, unikernel string, n plan.SpecNet, owner string) error {
+	desc := plan.TapAlias(unikernel, n.Device, owner)
+	legacy := plan.TapAlias(unikernel, n.Device, "")
 	ifaces, err := h.list(ctx)
 	if err != nil {
 		return err
@@ -34,7 +35,7 @@ func (h *ifconfigHost) ensureTap1(ctx context.Context, unikernel string, n plan.
 		if i.Name == n.Bridge {
 			br = i
 		}
-		if tap == nil && i.InGroup("tap") && i.Description == desc {
+		if tap == nil && i.InGroup("tap") && (i.Description == desc || i.Description == legacy) {
 			tap = i
 		}
 	}
@@ -44,12 +45,19 @@ func (h *ifconfigHost) ensureTap1(ctx context.Context, unikernel string, n plan.
 	if !br.InGroup("bridge") {
 		return fmt.Errorf("interface %s is not a bridge (groups %v)", n.Bridge, br.Groups)
 	}
-	if tap == nil {
+	switch {
+	case tap == nil:
 		made, err := h.addTap(ctx, desc)
 		if err != nil {
 			return err
 		}
 		tap = &made
+	case tap.Description != desc:
+		// A roost before data directory IDs made it (plan found it
+		// this data directory's): it gets the description.
+		if _, err := h.ifconfig(ctx, ifconfigDescribe(tap.Name, desc)...); err != nil {
+			return fmt.Errorf("describe %s: %w", tap.Name, err)
+		}
 	}
 	for _, i := range ifaces {
 		if i.InGroup("bridge") && slices.Contains(i.Members, tap.Name) {
@@ -108,14 +116,14 @@ func (h *ifconfigHost) addTap(ctx context.Context, desc string) (ifconfigIface, 
 // the plan name name stands for (two, if a crash ever left a second one),
 // and the interface called name if it is a roost tap. An interface called
 // name that is not is an error wrapping ErrNotOwned.
-func (h *ifconfigHost) deleteTap(ctx context.Context, name string) error {
+func (h *ifconfigHost) deleteTap(ctx context.Context, name, owner string) error {
 	ifaces, err := h.list(ctx)
 	if err != nil {
 		return fmt.Errorf("delete tap %s: %w", name, err)
 	}
 	var errs []error
 	for _, i := range ifaces {
-		unikernel, device, ok := roostTap(i)
+		unikernel, device, ok := roostTap(i, owner)
 		switch {
 		case ok && (plan.TapName(unikernel, device) == name || i.Name == name):
 			if _, err := h.ifconfig(ctx, ifconfigDestroy(i.Name)...); err != nil && !gone(err) {

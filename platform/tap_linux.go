@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"syscall"
 	"unsafe"
 
@@ -14,15 +13,15 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-func (h *nlHost) ensureTap(ctx context.Context, unikernel string, n plan.SpecNet) error {
-	if err := h.ensureTap1(unikernel, n); err != nil {
+func (h *nlHost) ensureTap(ctx context.Context, unikernel string, n plan.SpecNet, owner string) error {
+	if err := h.ensureTap1(unikernel, n, owner); err != nil {
 		return fmt.Errorf("create tap %s for %s: %w", n.Tap, unikernel, err)
 	}
 	return nil
 }
 
-func (h *nlHost) ensureTap1(unikernel string, n plan.SpecNet) error {
-	alias := plan.TapAlias(unikernel, n.Device)
+func (h *nlHost) ensureTap1(unikernel string, n plan.SpecNet, owner string) error {
+	alias := plan.TapAlias(unikernel, n.Device, owner)
 	br, err := h.linkByName(n.Bridge)
 	if err != nil {
 		return fmt.Errorf("bridge: %w", err)
@@ -53,7 +52,15 @@ func (h *nlHost) ensureTap1(unikernel string, n plan.SpecNet) error {
 	}
 	// Every persistent tap roost made has its alias (createTap), so a tap
 	// without it, or with another, is someone else's: never taken over.
-	if a.Alias != alias {
+	// One a roost before data directory IDs made for this unikernel is
+	// taken (plan found it this data directory's) and given the alias.
+	switch a.Alias {
+	case alias:
+	case plan.TapAlias(unikernel, n.Device, ""):
+		if err := h.handle.LinkSetAlias(link, alias); err != nil {
+			return fmt.Errorf("set alias: %w", err)
+		}
+	default:
 		return fmt.Errorf("tap exists with alias %q, not %q: %w", a.Alias, alias, ErrNotOwned)
 	}
 	// The tap takes the bridge's MTU before joining it: a port with a
@@ -218,7 +225,7 @@ func ethtoolSet(s int, name string, cmd, value uint32) error {
 	return nil
 }
 
-func (h *nlHost) deleteTap(ctx context.Context, name string) error {
+func (h *nlHost) deleteTap(ctx context.Context, name, owner string) error {
 	link, err := h.linkByName(name)
 	if errors.Is(err, ErrNoInterface) {
 		return nil
@@ -226,7 +233,7 @@ func (h *nlHost) deleteTap(ctx context.Context, name string) error {
 	if err == nil && !isTap(link) {
 		err = fmt.Errorf("interface %s is a %s, not a tap", name, link.Type())
 	}
-	if err == nil && !strings.HasPrefix(link.Attrs().Alias, "roost:") {
+	if err == nil && !ownsTap(link.Attrs().Alias, owner) {
 		err = fmt.Errorf("its alias is %q: %w", link.Attrs().Alias, ErrNotOwned)
 	}
 	if err == nil {

@@ -15,6 +15,10 @@ import (
 	"github.com/vishvananda/netlink"
 )
 
+// testOwner is the data directory ID the tests that call an osHost
+// directly give their links.
+const testOwner = "5e5e5e5e5e"
+
 func batchHost(t *testing.T) *nlHost {
 	t.Helper()
 	_, h := nsBridgeHost(t)
@@ -32,7 +36,7 @@ func nsBridgeHost(t *testing.T) (*netnstest.NS, *nlHost) {
 	}
 	t.Cleanup(func() { o.close() })
 	h := o.(*nlHost)
-	if err := h.createBridge(context.Background(), plan.Bridge{Name: "rbr0"}); err != nil {
+	if err := h.createBridge(context.Background(), plan.Bridge{Name: "rbr0"}, testOwner); err != nil {
 		t.Fatal(err)
 	}
 	return ns, h
@@ -46,7 +50,7 @@ func TestTapBatchDeletesTogether(t *testing.T) {
 	var names []string
 	for i := range 12 {
 		n := plan.SpecNet{Device: fmt.Sprintf("net%d", i), Bridge: "rbr0", Tap: plan.TapName("web", fmt.Sprintf("net%d", i))}
-		if err := h.ensureTap(ctx, "web", n); err != nil {
+		if err := h.ensureTap(ctx, "web", n, testOwner); err != nil {
 			t.Fatal(err)
 		}
 		names = append(names, n.Tap)
@@ -54,7 +58,7 @@ func TestTapBatchDeletesTogether(t *testing.T) {
 	var wg sync.WaitGroup
 	errs := make([]error, len(names))
 	for i, name := range names {
-		wg.Go(func() { errs[i] = h.deleteTap(ctx, name) })
+		wg.Go(func() { errs[i] = h.deleteTap(ctx, name, testOwner) })
 	}
 	wg.Wait()
 	for i, err := range errs {
@@ -85,7 +89,7 @@ func TestTapBatchLeavesForeignMembers(t *testing.T) {
 	h := batchHost(t)
 	ctx := context.Background()
 	n := plan.SpecNet{Device: "service", Bridge: "rbr0", Tap: plan.TapName("web", "service")}
-	if err := h.ensureTap(ctx, "web", n); err != nil {
+	if err := h.ensureTap(ctx, "web", n, testOwner); err != nil {
 		t.Fatal(err)
 	}
 	foreign := &netlink.Bridge{LinkAttrs: netlink.LinkAttrs{Name: "foreign0"}}
@@ -102,7 +106,7 @@ func TestTapBatchLeavesForeignMembers(t *testing.T) {
 	if err := h.handle.LinkSetGroup(f, int(group)); err != nil {
 		t.Fatal(err)
 	}
-	if err := h.deleteTap(ctx, n.Tap); err != nil {
+	if err := h.deleteTap(ctx, n.Tap, testOwner); err != nil {
 		t.Fatalf("deleteTap = %v", err)
 	}
 	if _, err := h.handle.LinkByName(n.Tap); err == nil {

@@ -73,7 +73,7 @@ func TestTapFileReachesNoChild(t *testing.T) {
 			defer wg.Done()
 			u := "u" + string(rune('a'+i))
 			n := plan.SpecNet{Device: "service", Bridge: "rbr0", Tap: plan.TapName(u, "service")}
-			if err := h.ensureTap(context.Background(), u, n); err != nil {
+			if err := h.ensureTap(context.Background(), u, n, testOwner); err != nil {
 				t.Errorf("ensureTap(%s) = %v", u, err)
 			}
 		}()

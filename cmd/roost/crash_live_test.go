@@ -441,7 +441,7 @@ func (h *crashHost) checkTaps(declared map[string][]string) {
 	want := map[string]string{}
 	for u, nets := range declared {
 		for _, n := range nets {
-			want[plan.TapName(u, n)] = "roost:" + u + ":" + n
+			want[plan.TapName(u, n)] = plan.TapAlias(u, n, h.dbdir.ID())
 		}
 	}
 	for _, l := range links {
