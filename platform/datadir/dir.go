@@ -76,26 +76,52 @@ const idLen = 10
 // that made it (the tap and bridge aliases), so that two data directories
 // in one network namespace never take or delete each other's links.
 func (d Dir) ID() string {
-	id, _ := d.mark()
+	id, _, _ := d.mark()
 	return id
 }
 
-// mark reads Mark: ok says that d carries it, id is its ID, if any.
-func (d Dir) mark() (id string, ok bool) {
+// Identity returns the data directory's ID (ID) and whether it may own
+// links that a roost from before IDs made, whose aliases name no data
+// directory: a data directory that existed then (its mark had no ID, or
+// it had no mark but roost's files) may; one made since may not, for
+// such links are then another data directory's. A data directory that
+// does not exist has neither.
+func (d Dir) Identity() (id string, legacyLinks bool) {
+	id, legacy, ok := d.mark()
+	if ok {
+		return id, legacy
+	}
+	if _, err := os.Lstat(filepath.Join(string(d), Mark)); !errors.Is(err, fs.ErrNotExist) {
+		return "", false // unreadable or not roost's: Check says so
+	}
+	ents, err := readDirAt(string(d))
+	return "", err == nil && len(ents) > 0 && d.foreign() == ""
+}
+
+// legacyLine is the third line of a mark that was given its ID by a roost
+// with IDs, of a data directory from before them (Identity).
+const legacyLine = "links from before IDs\n"
+
+// mark reads Mark: ok says that d carries it, id is its ID, if any, and
+// legacy whether it may own links from before IDs (Identity).
+func (d Dir) mark() (id string, legacy, ok bool) {
 	b, err := d.ReadFile(filepath.Join(string(d), Mark), 4096)
 	if err != nil {
-		return "", false
+		return "", false, false
 	}
 	rest, ok := strings.CutPrefix(string(b), markText)
-	if !ok || rest == "" {
-		return "", ok
+	if !ok {
+		return "", false, false
 	}
-	id, ok = strings.CutPrefix(rest, "id ")
-	id, ok2 := strings.CutSuffix(id, "\n")
-	if !ok || !ok2 || !ValidID(id) {
-		return "", false
+	if rest == "" {
+		return "", true, true
 	}
-	return id, true
+	line, rest, _ := strings.Cut(rest, "\n")
+	id, ok = strings.CutPrefix(line, "id ")
+	if !ok || !ValidID(id) || rest != "" && rest != legacyLine {
+		return "", false, false
+	}
+	return id, rest == legacyLine, true
 }
 
 // ValidID reports whether id has the form of a data directory's ID: idLen
@@ -168,11 +194,11 @@ func (d Dir) Check() error {
 	return nil
 }
 
-// claimMu serializes claims in this process: apply's first steps claim
-// at once, and two of them must not each give a new data directory an ID
-// of its own (a link stamped with the one overwritten would be another
-// data directory's). Processes do not claim at once: they hold
-// roost.lock exclusively.
+// claimMu serializes claims in this process, and lockDir across
+// processes: apply's first steps claim at once, and so may several
+// commands, some before they take roost.lock. Two of them must not each
+// give a data directory an ID of their own: a link stamped with the one
+// overwritten would be another data directory's.
 var claimMu sync.Mutex
 
 // claim creates d, or checks that the existing d is roost's, and writes
@@ -192,21 +218,30 @@ func (d Dir) claim() (created bool, err error) {
 	if err := RejectSymlink(string(d)); err != nil {
 		return false, err
 	}
-	mark := filepath.Join(string(d), Mark)
-	if !created {
-		id, marked := d.mark()
-		if id != "" {
-			return false, nil
+	unlock, err := lockDir(string(d))
+	if err != nil {
+		return created, fmt.Errorf("lock data directory %s: %w", d, err)
+	}
+	defer unlock()
+	// Read under the lock even when this process made d: another may
+	// have marked it since.
+	id, legacy, marked := d.mark()
+	if id != "" {
+		return created, nil
+	}
+	if !marked && !created {
+		if why := d.foreign(); why != "" {
+			return false, fmt.Errorf("data directory %s: %w: %s; give roost a new or empty directory (-dbdir, ROOST_DBDIR)", d, ErrNotDataDir, why)
 		}
-		if !marked {
-			if why := d.foreign(); why != "" {
-				return false, fmt.Errorf("data directory %s: %w: %s; give roost a new or empty directory (-dbdir, ROOST_DBDIR)", d, ErrNotDataDir, why)
-			}
-		}
+		_, legacy = d.Identity() // roost's files from before the mark
 	}
 	// A new mark, or the mark of a data directory from before IDs: with
-	// an ID from now on.
-	if err := d.WriteFile(mark, []byte(markText+"id "+newID()+"\n")); err != nil {
+	// an ID from now on, and whether links from before IDs may be its.
+	text := markText + "id " + newID() + "\n"
+	if legacy {
+		text += legacyLine
+	}
+	if err := d.WriteFile(filepath.Join(string(d), Mark), []byte(text)); err != nil {
 		return created, err
 	}
 	return created, nil
@@ -214,7 +249,7 @@ func (d Dir) claim() (created bool, err error) {
 
 // marked reports whether d carries roost's mark.
 func (d Dir) marked() bool {
-	_, ok := d.mark()
+	_, _, ok := d.mark()
 	return ok
 }
 

@@ -1,10 +1,14 @@
 package datadir
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -18,6 +22,7 @@ func TestInit(t *testing.T) {
 		wantErr  error
 		wantMode fs.FileMode // of d afterwards
 		wantID   string      // the ID it must keep; "": a new one
+		legacy   bool        // it may own links from before IDs
 	}{
 		{name: "new", setup: func(t *testing.T, d string) {}, wantMode: 0o700},
 		{name: "empty-private", setup: func(t *testing.T, d string) { mkdir(t, d, 0o750) }, wantMode: 0o750},
@@ -25,12 +30,12 @@ func TestInit(t *testing.T) {
 			mkdir(t, d, 0o755)
 			write(t, filepath.Join(d, Mark), markText)
 			write(t, filepath.Join(d, "anything"), "x")
-		}, wantMode: 0o755},
+		}, wantMode: 0o755, legacy: true},
 		{name: "from-before-the-mark", setup: func(t *testing.T, d string) {
 			mkdir(t, d, 0o700)
 			mkdir(t, filepath.Join(d, "unikernels"), 0o700)
 			write(t, filepath.Join(d, "roost.lock"), "")
-		}, wantMode: 0o700},
+		}, wantMode: 0o700, legacy: true},
 		{name: "shared-with-other-files", setup: func(t *testing.T, d string) {
 			mkdir(t, d, fs.ModeSticky|0o777)
 			write(t, filepath.Join(d, "someone-elses"), "x")
@@ -44,6 +49,10 @@ func TestInit(t *testing.T) {
 			mkdir(t, d, 0o700)
 			write(t, filepath.Join(d, Mark), markText+"id 0123456789\n")
 		}, wantMode: 0o700, wantID: "0123456789"},
+		{name: "marked-with-an-id-from-before-ids", setup: func(t *testing.T, d string) {
+			mkdir(t, d, 0o700)
+			write(t, filepath.Join(d, Mark), markText+"id 0123456789\n"+legacyLine)
+		}, wantMode: 0o700, wantID: "0123456789", legacy: true},
 		{name: "marked-with-a-bad-id", setup: func(t *testing.T, d string) {
 			mkdir(t, d, 0o700)
 			write(t, filepath.Join(d, Mark), markText+"id ../../x\n")
@@ -57,6 +66,9 @@ func TestInit(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			d := filepath.Join(t.TempDir(), "db")
 			tt.setup(t, d)
+			if _, legacy := Dir(d).Identity(); legacy != (tt.legacy && tt.wantErr == nil) && tt.wantID == "" {
+				t.Errorf("before Init, links from before IDs = %v, want %v", legacy, tt.legacy)
+			}
 			err := Dir(d).Init()
 			if !errors.Is(err, tt.wantErr) {
 				t.Fatalf("Init = %v, want %v", err, tt.wantErr)
@@ -75,9 +87,13 @@ func TestInit(t *testing.T) {
 				return
 			}
 			b, err := os.ReadFile(filepath.Join(d, Mark))
-			id := Dir(d).ID()
-			if err != nil || !ValidID(id) || string(b) != markText+"id "+id+"\n" {
-				t.Errorf("mark = %q, %v; want %q and an ID", b, err, markText)
+			id, legacy := Dir(d).Identity()
+			want := markText + "id " + id + "\n"
+			if tt.legacy {
+				want += legacyLine
+			}
+			if err != nil || !ValidID(id) || string(b) != want || legacy != tt.legacy {
+				t.Errorf("mark = %q, %v, links from before IDs %v; want %q", b, err, legacy, want)
 			}
 			if tt.wantID != "" && id != tt.wantID {
 				t.Errorf("ID = %q, want the one it had, %q", id, tt.wantID)
@@ -129,6 +145,48 @@ func TestInitConcurrent(t *testing.T) {
 		}
 		if b, _ := os.ReadFile(filepath.Join(string(d), Mark)); string(b) != markText+"id "+d.ID()+"\n" || d.ID() == "" {
 			t.Fatalf("round %d: mark %q after concurrent Inits", round, b)
+		}
+	}
+}
+
+// TestInitProcesses has several processes take a new directory at once,
+// as commands started together do (some claim before they take
+// roost.lock): all of them read the one ID that was given.
+func TestInitProcesses(t *testing.T) {
+	if dir := os.Getenv("ROOST_TEST_INIT_DIR"); dir != "" {
+		if err := Dir(dir).Init(); err != nil {
+			t.Fatal(err)
+		}
+		fmt.Println("ID", Dir(dir).ID())
+		return
+	}
+	for round := range 5 {
+		d := filepath.Join(t.TempDir(), "db")
+		var cmds []*exec.Cmd
+		var outs []*bytes.Buffer
+		for range 6 {
+			cmd := exec.Command(os.Args[0], "-test.run=^TestInitProcesses$", "-test.count=1", "-test.v")
+			cmd.Env = append(os.Environ(), "ROOST_TEST_INIT_DIR="+d)
+			out := &bytes.Buffer{}
+			cmd.Stdout, cmd.Stderr = out, out
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			cmds, outs = append(cmds, cmd), append(outs, out)
+		}
+		ids := map[string]bool{}
+		for i, cmd := range cmds {
+			if err := cmd.Wait(); err != nil {
+				t.Fatalf("round %d: Init process: %v\n%s", round, err, outs[i])
+			}
+			for _, l := range strings.Split(outs[i].String(), "\n") {
+				if id, ok := strings.CutPrefix(l, "ID "); ok {
+					ids[id] = true
+				}
+			}
+		}
+		if len(ids) != 1 || ids[Dir(d).ID()] != true {
+			t.Fatalf("round %d: the processes read IDs %v, the mark says %q; want one", round, ids, Dir(d).ID())
 		}
 	}
 }
