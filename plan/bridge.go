@@ -20,14 +20,18 @@ func (m *maker) bridges() {
 		b := &m.d.Bridges[i]
 		declared[b.Name] = true
 		ob, ok := m.o.Bridges[b.Name]
+		ob.Owned = m.ownsBridge(ob)
 		switch {
 		case !ok:
 			m.p.Changes = append(m.p.Changes, Change{Kind: KindBridge, Name: b.Name, Action: Create, Bridge: b, Reasons: []string{"declared, not on the host"}, Fields: bridgeFields(nil, b)})
 		case !ob.Owned:
 			if (b.MTU != 0 && b.MTU != ob.MTU) || (len(b.Addresses) > 0 && !samePrefixes(b.Addresses, ob.Addresses)) {
 				whose := "existed before roost"
-				if ob.OtherDataDir != "" {
+				switch {
+				case ob.OtherDataDir != "":
 					whose = fmt.Sprintf("is another roost data directory's (ID %s)", ob.OtherDataDir)
+				case ob.Legacy:
+					whose = "was made by a roost before data directories had IDs, is not known to be this data directory's,"
 				}
 				m.p.Warnings = append(m.p.Warnings, fmt.Sprintf("bridge %q %s and is used as it is; its addresses and MTU differ from the configuration and are left alone", b.Name, whose))
 			}
@@ -43,23 +47,32 @@ func (m *maker) bridges() {
 			}
 		}
 	}
-	applied := m.appliedBridges()
 	for _, name := range sortedKeys(m.o.Bridges) {
 		ob := m.o.Bridges[name]
 		if !ob.Owned || declared[name] || used[name] {
 			continue
 		}
-		if ob.Legacy && !applied[name] {
-			m.p.Warnings = append(m.p.Warnings, fmt.Sprintf("bridge %q was made by a roost before data directories had IDs and no unikernel of this data directory uses it: it may be another data directory's, and is left alone (delete it by hand if nothing uses it)", name))
+		if !m.ownsBridge(ob) {
+			m.p.Warnings = append(m.p.Warnings, fmt.Sprintf("bridge %q was made by a roost before data directories had IDs and is not known to be this data directory's: it may be another data directory's, and is left alone (delete it by hand if nothing uses it)", name))
 			continue
 		}
 		m.p.Changes = append(m.p.Changes, Change{Kind: KindBridge, Name: name, Action: Delete, Reasons: []string{m.goneReason()}})
 	}
 }
 
+// ownsBridge reports whether ob is this data directory's to change and
+// delete: it made it, or a roost before data directory IDs did, this
+// data directory existed then, and its applied specs put a tap on it.
+func (m *maker) ownsBridge(ob ObservedBridge) bool {
+	return ob.Owned && (!ob.Legacy || m.o.LegacyLinks && m.appliedBridges()[ob.Name])
+}
+
 // appliedBridges are the bridges this data directory's applied specs put
 // a tap on.
 func (m *maker) appliedBridges() map[string]bool {
+	if m.appliedBr != nil {
+		return m.appliedBr
+	}
 	bridges := map[string]bool{}
 	for _, u := range m.o.Unikernels {
 		if u.Spec != nil {
@@ -68,6 +81,7 @@ func (m *maker) appliedBridges() map[string]bool {
 			}
 		}
 	}
+	m.appliedBr = bridges
 	return bridges
 }
 

@@ -19,7 +19,6 @@ func (m *maker) checkHost() {
 	}
 	var totalMem int64
 	tooBig := false
-	applied := m.appliedTaps()
 	for _, u := range m.d.Unikernels {
 		addr := KindUnikernel + "." + u.Name
 		if t, ok := m.o.Tenders[TenderKey(u.Image.Target, u.Image.ABIVersion)]; !ok || t.Err != "" {
@@ -38,8 +37,8 @@ func (m *maker) checkHost() {
 				}
 				m.problem(u.Pos, addr, "net %q: interface %s, the name of its tap, exists and is %s; roost leaves it alone: %s", n.Device, tap, what, fix)
 			}
-			if t, ok := m.o.Taps[tap]; ok && t.Legacy && !applied[tap] {
-				m.problem(u.Pos, addr, "net %q: tap %s exists, made by a roost before data directories had IDs, and this data directory never applied it: it may be another data directory's unikernel %s; roost leaves it alone: delete it if nothing uses it, or rename the unikernel", n.Device, tap, t.Unikernel)
+			if t, ok := m.o.Taps[tap]; ok && t.Legacy && !m.legacyTapOurs(tap) {
+				m.problem(u.Pos, addr, "net %q: tap %s exists, made by a roost before data directories had IDs, and it is not known to be this data directory's: it may be another data directory's unikernel %s; roost leaves it alone: delete it if nothing uses it, or rename the unikernel", n.Device, tap, t.Unikernel)
 			}
 			if !declared[n.Bridge] {
 				if _, ok := m.o.Bridges[n.Bridge]; !ok {

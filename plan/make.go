@@ -70,6 +70,9 @@ type maker struct {
 	moved map[string]string
 	// uidsReported: the UIDProblems are reported once, not per unikernel.
 	uidsReported bool
+	// appliedTap and appliedBr are the taps and bridges the applied specs
+	// of o name, once asked for (after moves).
+	appliedTap, appliedBr map[string]bool
 }
 
 func (m *maker) problem(pos Pos, resource, format string, args ...any) {

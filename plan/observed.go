@@ -27,6 +27,11 @@ type Observed struct {
 	// ImagesAltered are stored images whose content no longer has the
 	// digest they are stored under (Images lacks them).
 	ImagesAltered []string `json:"images_altered,omitempty"`
+	// LegacyLinks says that this data directory existed before data
+	// directories had IDs, so that links whose alias names none may be
+	// its: those its applied specs name (ObservedTap.Legacy,
+	// ObservedBridge.Legacy). A data directory made since owns none.
+	LegacyLinks bool `json:"legacy_links,omitempty"`
 	// Shim is the supervisor binary (roost-shim) found to start
 	// unikernels with; its Err says why none is usable. The zero value
 	// means it was not looked for.

@@ -72,8 +72,8 @@ func TestMakeOwnership(t *testing.T) {
 			},
 			want: []string{"+ bridge.service (declared, not on the host)", "+ block.data (declared, not in the data directory)"},
 			warnings: []string{
-				`bridge "old" was made by a roost before data directories had IDs and no unikernel of this data directory uses it`,
-				`tap rtdeadbeef00 (unikernel gone, net "service") was made by a roost before data directories had IDs`,
+				`bridge "old" was made by a roost before data directories had IDs and is not known to be this data directory's`,
+				`tap rtdeadbeef00 (unikernel gone, net "service") was made by a roost before data directories had IDs and is not known to be this data directory's`,
 			},
 		},
 		{
@@ -86,7 +86,7 @@ func TestMakeOwnership(t *testing.T) {
 			},
 			want: []string{
 				"+ unikernel.web (declared, never applied)",
-				`problem web.hcl:3: unikernel.web: net "service": tap ` + webTap + ` exists, made by a roost before data directories had IDs, and this data directory never applied it: it may be another data directory's unikernel web; roost leaves it alone: delete it if nothing uses it, or rename the unikernel`,
+				`problem web.hcl:3: unikernel.web: net "service": tap ` + webTap + ` exists, made by a roost before data directories had IDs, and it is not known to be this data directory's: it may be another data directory's unikernel web; roost leaves it alone: delete it if nothing uses it, or rename the unikernel`,
 			},
 		},
 		{
@@ -96,6 +96,7 @@ func TestMakeOwnership(t *testing.T) {
 			desired: desired(web()),
 			host: func(d *plan.Desired) *plan.Observed {
 				o := converged(d)
+				o.LegacyLinks = true
 				legacy(o, "service")
 				t := o.Taps[webTap]
 				t.Legacy = true
@@ -109,6 +110,7 @@ func TestMakeOwnership(t *testing.T) {
 			desired: desired(web()),
 			host: func(d *plan.Desired) *plan.Observed {
 				o := converged(d)
+				o.LegacyLinks = true
 				legacy(o, "service")
 				t := o.Taps[webTap]
 				t.Legacy = true
@@ -117,6 +119,40 @@ func TestMakeOwnership(t *testing.T) {
 			},
 			in:   func(in *plan.Input) { in.Destroy = true },
 			want: []string{"- bridge.service (roost destroy)", "- unikernel.web (roost destroy)", "retained data"},
+		},
+		{
+			// A data directory made since IDs runs a unikernel on a
+			// bridge a roost before IDs made: the bridge is another's,
+			// never changed nor deleted, though its specs use it.
+			name: "legacy-bridge-a-new-data-directory-uses",
+			desired: func() *plan.Desired {
+				d := desired(web())
+				d.Bridges[0].Addresses = nil
+				return d
+			}(),
+			host: func(d *plan.Desired) *plan.Observed {
+				o := converged(d)
+				legacy(o, "service")
+				return o
+			},
+			in:   func(in *plan.Input) { in.Destroy = true },
+			want: []string{"- unikernel.web (roost destroy)", "retained data"},
+			warnings: []string{
+				`bridge "service" was made by a roost before data directories had IDs and is not known to be this data directory's`,
+			},
+		},
+		{
+			name:    "legacy-bridge-a-new-data-directory-declares",
+			desired: desired(),
+			host: func(d *plan.Desired) *plan.Observed {
+				o := emptyHost()
+				o.Bridges["service"] = plan.ObservedBridge{Name: "service", Owned: true, Legacy: true, MTU: 1500, Up: true}
+				return o
+			},
+			want: []string{"+ block.data (declared, not in the data directory)"},
+			warnings: []string{
+				`bridge "service" was made by a roost before data directories had IDs, is not known to be this data directory's, and is used as it is`,
+			},
 		},
 	}
 	for _, tt := range tests {

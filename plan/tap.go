@@ -35,17 +35,16 @@ func (m *maker) taps() {
 			}
 		}
 	}
-	applied := m.appliedTaps()
 	for _, name := range sortedKeys(m.o.Taps) {
 		t := m.o.Taps[name]
 		if owned[name] {
 			continue
 		}
-		if t.Legacy && !applied[name] {
+		if t.Legacy && !m.legacyTapOurs(name) {
 			// Made by a roost that did not name its data directory,
-			// and none of this one's specs names it: it may be the
-			// tap of another data directory's running unikernel.
-			m.p.Warnings = append(m.p.Warnings, fmt.Sprintf("tap %s (unikernel %s, net %q) was made by a roost before data directories had IDs and no unikernel of this data directory has it: it may be another data directory's, and is left alone (delete it by hand if nothing uses it)", name, t.Unikernel, t.Device))
+			// and not known to be this one's: it may be the tap of
+			// another data directory's running unikernel.
+			m.p.Warnings = append(m.p.Warnings, fmt.Sprintf("tap %s (unikernel %s, net %q) was made by a roost before data directories had IDs and is not known to be this data directory's: it may be another data directory's, and is left alone (delete it by hand if nothing uses it)", name, t.Unikernel, t.Device))
 			continue
 		}
 		tap := t
@@ -54,8 +53,18 @@ func (m *maker) taps() {
 	}
 }
 
+// legacyTapOurs reports whether the tap name, which a roost before data
+// directory IDs made, is this data directory's: it existed then, and
+// one of its applied specs names the tap.
+func (m *maker) legacyTapOurs(name string) bool {
+	return m.o.LegacyLinks && m.appliedTaps()[name]
+}
+
 // appliedTaps are the taps this data directory's applied specs name.
 func (m *maker) appliedTaps() map[string]bool {
+	if m.appliedTap != nil {
+		return m.appliedTap
+	}
 	taps := map[string]bool{}
 	for _, u := range m.o.Unikernels {
 		if u.Spec != nil {
@@ -64,5 +73,6 @@ func (m *maker) appliedTaps() map[string]bool {
 			}
 		}
 	}
+	m.appliedTap = taps
 	return taps
 }
