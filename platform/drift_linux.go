@@ -94,10 +94,11 @@ func linkDrift(u netlink.LinkUpdate) (Drift, bool) {
 	what := ""
 	unikernel, device, _, isTap := plan.ParseTapAlias(a.Alias)
 	switch {
-	case isTap:
-		what = fmt.Sprintf("tap %s of %s (%s)", a.Name, unikernel, device)
 	case u.Link.Type() == "bridge":
+		// Before the tap alias: a bridge's alias parses as one.
 		what = "bridge " + a.Name
+	case isTap && u.Link.Type() == "tuntap":
+		what = fmt.Sprintf("tap %s of %s (%s)", a.Name, unikernel, device)
 	default:
 		return Drift{}, false
 	}

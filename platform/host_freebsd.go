@@ -165,8 +165,14 @@ func (h *ifconfigHost) links1(ctx context.Context, owner string) (map[string]pla
 		}
 		_, _, tapOwner, _ := plan.ParseTapAlias(i.Description)
 		name := plan.TapName(unikernel, device)
+		if old, dup := taps[name]; dup && old.Legacy && tapOwner != "" {
+			// This data directory's own, over one of a roost before
+			// data directory IDs (then another's): this one it is.
+			delete(names, name)
+		}
 		if other, dup := names[name]; dup {
-			// Two taps claim one device; deleteTap removes both, and
+			// Two taps claim one device; deleteTap removes both (or,
+			// beside one of this data directory's, that one), and
 			// plan sees the first.
 			h.log.Warn("two taps have one description", "description", i.Description, "taps", other+" "+i.Name)
 			continue

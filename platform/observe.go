@@ -47,9 +47,11 @@ func (h *Host) Observe(ctx context.Context) (*plan.Observed, error) {
 		l   *hostLinks
 		err error
 	}
+	var owner string
+	owner, o.LegacyLinks = h.dbdir.Identity()
 	lc := make(chan linksResult, 1)
 	go func() {
-		l, err := h.os.links(ctx, h.dbdir.ID())
+		l, err := h.os.links(ctx, owner)
 		lc <- linksResult{l, err}
 	}()
 	err = h.observeDataDir(ctx, o)
@@ -238,6 +240,19 @@ func (h *Host) observeUnikernel(top *datadir.Subdir, name, boot string) plan.Obs
 	return h.observeUnikernelIn(dir, name, boot)
 }
 
+// foreignSpecTap says which net of spec names a tap that is not the one
+// roost gives it (plan.TapName of the spec's unikernel and device), or ""
+// when none does. spec.json is read back from the data directory, so it
+// is untrusted: a tap it names is stopped with and deleted by plan.
+func foreignSpecTap(spec *datadir.Spec) string {
+	for _, n := range spec.Nets {
+		if want := plan.TapName(spec.Name, n.Device); n.Tap != want {
+			return fmt.Sprintf("net %q names tap %q, not its own %s", n.Device, n.Tap, want)
+		}
+	}
+	return ""
+}
+
 // observeUnikernelIn is observeUnikernel once its directory is open.
 func (h *Host) observeUnikernelIn(dir *datadir.Subdir, name, boot string) plan.ObservedUnikernel {
 	u := plan.ObservedUnikernel{Name: name}
@@ -253,6 +268,9 @@ func (h *Host) observeUnikernelIn(dir *datadir.Subdir, name, boot string) plan.O
 	}
 	if err := dir.ReadJSONWith("spec.json", &spec, decode); err != nil {
 		problems = append(problems, "spec.json: "+describe(err))
+	} else if bad := foreignSpecTap(&spec); bad != "" {
+		// Plan deletes the taps a spec names: only its own.
+		problems = append(problems, "spec.json: "+bad)
 	} else {
 		u.Spec = planSpec(&spec)
 		u.Command, u.CommandNow = spec.Command, h.specFile(u.Spec).Command

@@ -53,6 +53,11 @@ func TestObserveUnikernels(t *testing.T) {
 	write("reused-pid", &datadir.Spec{Name: "reused-pid"}, &datadir.Status{State: datadir.StateRunning, BootID: this, TenderPID: os.Getpid(), TenderStart: self + 1})
 	write("other-boot", &datadir.Spec{Name: "other-boot"}, &datadir.Status{State: datadir.StateRunning, BootID: "another", TenderPID: os.Getpid(), TenderStart: self})
 	write("no-status", &datadir.Spec{Name: "no-status"}, nil)
+	// A spec.json that names a tap not its own (plan would delete it).
+	write("other-tap", &datadir.Spec{Name: "other-tap", Nets: []datadir.SpecNet{{Device: "service", Tap: plan.TapName("web", "service")}}},
+		&datadir.Status{State: datadir.StateRunning, BootID: this})
+	write("own-tap", &datadir.Spec{Name: "own-tap", Nets: []datadir.SpecNet{{Device: "service", Tap: plan.TapName("own-tap", "service")}}},
+		&datadir.Status{State: datadir.StateRunning, BootID: this})
 	write("empty", nil, nil)
 	if err := os.WriteFile(h.DBDir().Spec("empty"), []byte("{"), 0o600); err != nil {
 		t.Fatal(err)
@@ -104,6 +109,8 @@ func TestObserveUnikernels(t *testing.T) {
 		"reused-pid": {spec: true, status: true},
 		"other-boot": {spec: true, status: true},
 		"no-status":  {spec: true, problem: "status.json: missing"},
+		"other-tap":  {status: true, problem: `spec.json: net "service" names tap "` + plan.TapName("web", "service") + `", not its own`},
+		"own-tap":    {spec: true, status: true},
 		"empty":      {problem: "spec.json: parse "},
 		"current":    {spec: true, status: true},
 		"stale":      {spec: true, status: true},

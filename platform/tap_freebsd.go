@@ -28,16 +28,26 @@ func (h *ifconfigHost) ensureTap1(ctx context.Context, unikernel string, n plan.
 	if err != nil {
 		return err
 	}
-	var br, tap *ifconfigIface
+	// This data directory's tap first; one of a roost before data
+	// directory IDs only if it has none (the kernel names taps, so both
+	// may exist: the other another data directory's).
+	var br, tap, old *ifconfigIface
 	master := ""
 	for k := range ifaces {
 		i := &ifaces[k]
 		if i.Name == n.Bridge {
 			br = i
 		}
-		if tap == nil && i.InGroup("tap") && (i.Description == desc || i.Description == legacy) {
+		switch {
+		case !i.InGroup("tap"):
+		case tap == nil && i.Description == desc:
 			tap = i
+		case old == nil && i.Description == legacy:
+			old = i
 		}
+	}
+	if tap == nil {
+		tap = old
 	}
 	if br == nil {
 		return fmt.Errorf("bridge: interface %s: %w", n.Bridge, ErrNoInterface)
@@ -121,16 +131,29 @@ func (h *ifconfigHost) deleteTap(ctx context.Context, name, owner string) error 
 	if err != nil {
 		return fmt.Errorf("delete tap %s: %w", name, err)
 	}
+	// This data directory's taps of the device; those of a roost before
+	// data directory IDs only if it has none (they are then another's).
+	var mine, old []string
 	var errs []error
 	for _, i := range ifaces {
 		unikernel, device, ok := roostTap(i, owner)
 		switch {
 		case ok && (plan.TapName(unikernel, device) == name || i.Name == name):
-			if _, err := h.ifconfig(ctx, ifconfigDestroy(i.Name)...); err != nil && !gone(err) {
-				errs = append(errs, fmt.Errorf("destroy %s: %w", i.Name, err))
+			if _, _, o, _ := plan.ParseTapAlias(i.Description); o == "" {
+				old = append(old, i.Name)
+			} else {
+				mine = append(mine, i.Name)
 			}
 		case i.Name == name:
 			errs = append(errs, fmt.Errorf("interface %s has description %q: %w", name, i.Description, ErrNotOwned))
+		}
+	}
+	if len(mine) == 0 {
+		mine = old
+	}
+	for _, tap := range mine {
+		if _, err := h.ifconfig(ctx, ifconfigDestroy(tap)...); err != nil && !gone(err) {
+			errs = append(errs, fmt.Errorf("destroy %s: %w", tap, err))
 		}
 	}
 	h.forget(name)

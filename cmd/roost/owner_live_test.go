@@ -109,3 +109,63 @@ unikernel "web" {
 		t.Errorf("a's tap is gone after b's destroy:\n%s", links())
 	}
 }
+
+// TestLiveLinksFromBeforeIDs upgrades a data directory whose links a roost
+// before data directory IDs made (aliases that name none, a mark without
+// an ID) while a data directory made since shares its namespace: the new
+// one runs a unikernel on the old one's bridge and destroys it again
+// without deleting the bridge, and the old one keeps its links and gives
+// them its ID.
+func TestLiveLinksFromBeforeIDs(t *testing.T) {
+	a := newLiveHost(t)
+	a.netImages()
+	a.write("main.hcl", netConfig)
+	a.must("apply", "-auto-approve")
+	tap := "rt351d301529" // plan.TapName("web", "service")
+	for _, args := range [][]string{{"link", "set", "dev", "service", "alias", "roost:bridge"}, {"link", "set", "dev", tap, "alias", "roost:web:service"}} {
+		if out, err := a.ip(args...); err != nil {
+			t.Fatalf("ip %v: %v %s", args, err, out)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(string(a.dbdir), datadir.Mark), []byte("roost data directory, format 1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	// phase: a data directory made since uses the old bridge, then goes
+	b := a.twin()
+	b.netImages()
+	b.write("main.hcl", `
+unikernel "other" {
+  image  = "web.hvt"
+  memory = 32
+  argv   = ["--ipv4=192.0.2.3/24"]
+  net "service" {}
+  stop_timeout = "2s"
+}
+`)
+	b.must("apply", "-auto-approve")
+	if err := a.ping("192.0.2.3"); err != nil {
+		t.Errorf("ping b's unikernel on a's bridge: %v", err)
+	}
+	b.must("destroy", "-auto-approve")
+	if err := a.ping("192.0.2.2"); err != nil {
+		t.Errorf("ping a's web after b's destroy: %v", err)
+	}
+
+	// phase: the old data directory keeps its links and marks them
+	code, r := a.detailedPlan()
+	if code != 2 || !strings.Contains(r.stdout, "made by a roost before data directories had IDs") || !strings.Contains(r.stdout, "0 to add, 1 to change, 0 to replace, 0 to destroy") {
+		t.Errorf("a's plan after the upgrade: exit %d, want the bridge marked and nothing destroyed\n%s", code, r.stdout)
+	}
+	a.must("apply", "-auto-approve")
+	out, _ := a.ip("-d", "link", "show", "service")
+	if id, legacy := a.dbdir.Identity(); id == "" || !legacy || !strings.Contains(out, "roost:bridge:"+id) {
+		t.Errorf("after a's apply: ID %q, links from before IDs %v; bridge:\n%s", id, legacy, out)
+	}
+	if code, r := a.detailedPlan(); code != 0 {
+		t.Errorf("a's plan after its apply: exit %d, want 0\n%s", code, r.stdout)
+	}
+	if err := a.ping("192.0.2.2"); err != nil {
+		t.Errorf("ping a's web after the upgrade: %v", err)
+	}
+}
