@@ -94,8 +94,26 @@ func (d Dir) Identity() (id string, legacyLinks bool) {
 	if _, err := os.Lstat(filepath.Join(string(d), Mark)); !errors.Is(err, fs.ErrNotExist) {
 		return "", false // unreadable or not roost's: Check says so
 	}
-	ents, err := readDirAt(string(d))
-	return "", err == nil && len(ents) > 0 && d.foreign() == ""
+	return "", d.foreign() == "" && d.applied()
+}
+
+// applied reports whether the unmarked d shows that a roost applied
+// something to it: applied.json, or an entry in unikernels/ (not roost.lock
+// alone, which a plan creates, nor a temporary file a crash left).
+func (d Dir) applied() bool {
+	if _, err := os.Lstat(d.Applied()); err == nil {
+		return true
+	}
+	ents, err := readDirAt(d.UnikernelsDir())
+	if err != nil {
+		return false
+	}
+	for _, e := range ents {
+		if !Hidden(e.Name()) {
+			return true
+		}
+	}
+	return false
 }
 
 // legacyLine is the third line of a mark that was given its ID by a roost
@@ -217,6 +235,9 @@ func (d Dir) claim() (created bool, err error) {
 	}
 	if err := RejectSymlink(string(d)); err != nil {
 		return false, err
+	}
+	if id, _, _ := d.mark(); id != "" {
+		return created, nil // the common case, which needs no lock
 	}
 	unlock, err := lockDir(string(d))
 	if err != nil {

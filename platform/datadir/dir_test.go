@@ -34,8 +34,21 @@ func TestInit(t *testing.T) {
 		{name: "from-before-the-mark", setup: func(t *testing.T, d string) {
 			mkdir(t, d, 0o700)
 			mkdir(t, filepath.Join(d, "unikernels"), 0o700)
+			mkdir(t, filepath.Join(d, "unikernels", "web"), 0o700)
 			write(t, filepath.Join(d, "roost.lock"), "")
 		}, wantMode: 0o700, legacy: true},
+		// Only what a plan (roost.lock) or a crashed first mark left:
+		// nothing was ever applied, so no link from before IDs is its.
+		{name: "planned-only", setup: func(t *testing.T, d string) {
+			mkdir(t, d, 0o700)
+			write(t, filepath.Join(d, "roost.lock"), "")
+			write(t, filepath.Join(d, ".roost-tmp-roost.dbdir.123"), "")
+		}, wantMode: 0o700},
+		{name: "nothing-applied-before-the-mark", setup: func(t *testing.T, d string) {
+			mkdir(t, d, 0o700)
+			mkdir(t, filepath.Join(d, "unikernels"), 0o700)
+			write(t, filepath.Join(d, "roost.lock"), "")
+		}, wantMode: 0o700},
 		{name: "shared-with-other-files", setup: func(t *testing.T, d string) {
 			mkdir(t, d, fs.ModeSticky|0o777)
 			write(t, filepath.Join(d, "someone-elses"), "x")
