@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"runtime"
 	"strings"
 	"sync"
@@ -240,11 +241,22 @@ func (h *Host) observeUnikernel(top *datadir.Subdir, name, boot string) plan.Obs
 	return h.observeUnikernelIn(dir, name, boot)
 }
 
-// foreignSpecTap says which net of spec names a tap that is not the one
-// roost gives it (plan.TapName of the spec's unikernel and device), or ""
-// when none does. spec.json is read back from the data directory, so it
-// is untrusted: a tap it names is stopped with and deleted by plan.
-func foreignSpecTap(spec *datadir.Spec) string {
+// foreignSpec says how the spec.json of unikernel directory name claims
+// what is not its own, or "" when it does not: another unikernel's name
+// (but for a move that stopped between renaming the directory and writing
+// spec.json again: no directory has the spec's name then), or a tap that
+// is not the one roost gives its net (plan.TapName of the spec's
+// unikernel and device). spec.json is read back from the data directory,
+// so it is untrusted, and plan stops and deletes the taps a spec names.
+func (h *Host) foreignSpec(name string, spec *datadir.Spec) string {
+	if spec.Name != name {
+		if checkName("unikernel", spec.Name) != nil {
+			return fmt.Sprintf("names unikernel %q, not %q", spec.Name, name)
+		}
+		if _, err := os.Lstat(h.dbdir.Unikernel(spec.Name)); !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Sprintf("names unikernel %q, which has a directory of its own, not %q", spec.Name, name)
+		}
+	}
 	for _, n := range spec.Nets {
 		if want := plan.TapName(spec.Name, n.Device); n.Tap != want {
 			return fmt.Sprintf("net %q names tap %q, not its own %s", n.Device, n.Tap, want)
@@ -268,7 +280,7 @@ func (h *Host) observeUnikernelIn(dir *datadir.Subdir, name, boot string) plan.O
 	}
 	if err := dir.ReadJSONWith("spec.json", &spec, decode); err != nil {
 		problems = append(problems, "spec.json: "+describe(err))
-	} else if bad := foreignSpecTap(&spec); bad != "" {
+	} else if bad := h.foreignSpec(name, &spec); bad != "" {
 		// Plan deletes the taps a spec names: only its own.
 		problems = append(problems, "spec.json: "+bad)
 	} else {

@@ -56,6 +56,10 @@ func TestObserveUnikernels(t *testing.T) {
 	// A spec.json that names a tap not its own (plan would delete it).
 	write("other-tap", &datadir.Spec{Name: "other-tap", Nets: []datadir.SpecNet{{Device: "service", Tap: plan.TapName("web", "service")}}},
 		&datadir.Status{State: datadir.StateRunning, BootID: this})
+	// One that names another unikernel, which has a directory: not its
+	// own; one a move left (the directory renamed, spec.json not yet).
+	write("named-other", &datadir.Spec{Name: "running"}, &datadir.Status{State: datadir.StateRunning, BootID: this})
+	write("moved-new", &datadir.Spec{Name: "moved-old"}, &datadir.Status{State: datadir.StateRunning, BootID: this})
 	write("own-tap", &datadir.Spec{Name: "own-tap", Nets: []datadir.SpecNet{{Device: "service", Tap: plan.TapName("own-tap", "service")}}},
 		&datadir.Status{State: datadir.StateRunning, BootID: this})
 	write("empty", nil, nil)
@@ -105,17 +109,19 @@ func TestObserveUnikernels(t *testing.T) {
 		problem                    string
 	}
 	want := map[string]row{
-		"running":    {spec: true, status: true, shim: true, tender: true},
-		"reused-pid": {spec: true, status: true},
-		"other-boot": {spec: true, status: true},
-		"no-status":  {spec: true, problem: "status.json: missing"},
-		"other-tap":  {status: true, problem: `spec.json: net "service" names tap "` + plan.TapName("web", "service") + `", not its own`},
-		"own-tap":    {spec: true, status: true},
-		"empty":      {problem: "spec.json: parse "},
-		"current":    {spec: true, status: true},
-		"stale":      {spec: true, status: true},
-		"relaid":     {spec: true, status: true},
-		"pipe":       {status: true, problem: "spec.json: read "},
+		"running":     {spec: true, status: true, shim: true, tender: true},
+		"reused-pid":  {spec: true, status: true},
+		"other-boot":  {spec: true, status: true},
+		"no-status":   {spec: true, problem: "status.json: missing"},
+		"other-tap":   {status: true, problem: `spec.json: net "service" names tap "` + plan.TapName("web", "service") + `", not its own`},
+		"own-tap":     {spec: true, status: true},
+		"named-other": {status: true, problem: `spec.json: names unikernel "running", which has a directory of its own`},
+		"moved-new":   {spec: true, status: true},
+		"empty":       {problem: "spec.json: parse "},
+		"current":     {spec: true, status: true},
+		"stale":       {spec: true, status: true},
+		"relaid":      {spec: true, status: true},
+		"pipe":        {status: true, problem: "spec.json: read "},
 	}
 	for name, w := range want {
 		u, ok := o.Unikernels[name]
