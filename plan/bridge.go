@@ -69,21 +69,7 @@ func (m *maker) ownsBridge(ob ObservedBridge) bool {
 
 // appliedBridges are the bridges this data directory's applied specs put
 // a tap on.
-func (m *maker) appliedBridges() map[string]bool {
-	if m.appliedBr != nil {
-		return m.appliedBr
-	}
-	bridges := map[string]bool{}
-	for _, u := range m.o.Unikernels {
-		if u.Spec != nil {
-			for _, n := range u.Spec.Nets {
-				bridges[n.Bridge] = true
-			}
-		}
-	}
-	m.appliedBr = bridges
-	return bridges
-}
+func (m *maker) appliedBridges() map[string]bool { return m.appliedNets().bridges }
 
 func bridgeFields(ob *ObservedBridge, b *Bridge) []Field {
 	var fields []Field

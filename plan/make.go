@@ -70,9 +70,9 @@ type maker struct {
 	moved map[string]string
 	// uidsReported: the UIDProblems are reported once, not per unikernel.
 	uidsReported bool
-	// appliedTap and appliedBr are the taps and bridges the applied specs
-	// of o name, once asked for (after moves).
-	appliedTap, appliedBr map[string]bool
+	// specNets is what the applied specs of o name, once asked for
+	// (after moves).
+	specNets *appliedNets
 }
 
 func (m *maker) problem(pos Pos, resource, format string, args ...any) {

@@ -20,6 +20,18 @@ func TestMakeOwnership(t *testing.T) {
 		b.Legacy = true
 		o.Bridges[name] = b
 	}
+	// oldDataDir is the host after d was applied by a roost before data
+	// directory IDs: this data directory existed then, and its links
+	// name none.
+	oldDataDir := func(d *plan.Desired) *plan.Observed {
+		o := converged(d)
+		o.LegacyLinks = true
+		legacy(o, "service")
+		t := o.Taps[webTap]
+		t.Legacy = true
+		o.Taps[webTap] = t
+		return o
+	}
 	tests := []struct {
 		name     string
 		desired  *plan.Desired
@@ -94,31 +106,15 @@ func TestMakeOwnership(t *testing.T) {
 			// name them. Running: nothing to do but mark the bridge.
 			name:    "legacy-links-of-this-data-directory",
 			desired: desired(web()),
-			host: func(d *plan.Desired) *plan.Observed {
-				o := converged(d)
-				o.LegacyLinks = true
-				legacy(o, "service")
-				t := o.Taps[webTap]
-				t.Legacy = true
-				o.Taps[webTap] = t
-				return o
-			},
-			want: []string{"~ bridge.service (made by a roost before data directories had IDs: its alias gets this data directory's)"},
+			host:    oldDataDir,
+			want:    []string{"~ bridge.service (made by a roost before data directories had IDs: its alias gets this data directory's)"},
 		},
 		{
 			name:    "legacy-links-of-this-data-directory-destroyed",
 			desired: desired(web()),
-			host: func(d *plan.Desired) *plan.Observed {
-				o := converged(d)
-				o.LegacyLinks = true
-				legacy(o, "service")
-				t := o.Taps[webTap]
-				t.Legacy = true
-				o.Taps[webTap] = t
-				return o
-			},
-			in:   func(in *plan.Input) { in.Destroy = true },
-			want: []string{"- bridge.service (roost destroy)", "- unikernel.web (roost destroy)", "retained data"},
+			host:    oldDataDir,
+			in:      func(in *plan.Input) { in.Destroy = true },
+			want:    []string{"- bridge.service (roost destroy)", "- unikernel.web (roost destroy)", "retained data"},
 		},
 		{
 			// A data directory made since IDs runs a unikernel on a

@@ -61,18 +61,24 @@ func (m *maker) legacyTapOurs(name string) bool {
 }
 
 // appliedTaps are the taps this data directory's applied specs name.
-func (m *maker) appliedTaps() map[string]bool {
-	if m.appliedTap != nil {
-		return m.appliedTap
-	}
-	taps := map[string]bool{}
-	for _, u := range m.o.Unikernels {
-		if u.Spec != nil {
-			for _, n := range u.Spec.Nets {
-				taps[n.Tap] = true
+func (m *maker) appliedTaps() map[string]bool { return m.appliedNets().taps }
+
+// appliedNets are the taps and bridges this data directory's applied
+// specs name, read once (after moves).
+func (m *maker) appliedNets() *appliedNets {
+	if m.specNets == nil {
+		m.specNets = &appliedNets{taps: map[string]bool{}, bridges: map[string]bool{}}
+		for _, u := range m.o.Unikernels {
+			if u.Spec != nil {
+				for _, n := range u.Spec.Nets {
+					m.specNets.taps[n.Tap] = true
+					m.specNets.bridges[n.Bridge] = true
+				}
 			}
 		}
 	}
-	m.appliedTap = taps
-	return taps
+	return m.specNets
 }
+
+// appliedNets are what the applied specs of a data directory name.
+type appliedNets struct{ taps, bridges map[string]bool }

@@ -23,6 +23,18 @@ func (h *liveHost) twin() *liveHost {
 	return b
 }
 
+// otherUnikernel is the second data directory's unikernel, on the first
+// one's bridge.
+const otherUnikernel = `
+unikernel "other" {
+  image  = "web.hvt"
+  memory = 32
+  argv   = ["--ipv4=192.0.2.3/24"]
+  net "service" {}
+  stop_timeout = "2s"
+}
+`
+
 // TestLiveTwoDataDirectories runs two data directories in one network
 // namespace (two roosts on one host, or a test next to production): each
 // leaves the other's bridges and taps alone. Before links named their
@@ -63,14 +75,7 @@ func TestLiveTwoDataDirectories(t *testing.T) {
 bridge "service" {
   addresses = ["192.0.2.1/24"]
 }
-unikernel "other" {
-  image  = "web.hvt"
-  memory = 32
-  argv   = ["--ipv4=192.0.2.3/24"]
-  net "service" {}
-  stop_timeout = "2s"
-}
-`)
+`+otherUnikernel)
 	b.must("apply", "-auto-approve")
 	for _, addr := range []string{"192.0.2.2", "192.0.2.3"} {
 		if err := a.ping(addr); err != nil {
@@ -134,15 +139,7 @@ func TestLiveLinksFromBeforeIDs(t *testing.T) {
 	// phase: a data directory made since uses the old bridge, then goes
 	b := a.twin()
 	b.netImages()
-	b.write("main.hcl", `
-unikernel "other" {
-  image  = "web.hvt"
-  memory = 32
-  argv   = ["--ipv4=192.0.2.3/24"]
-  net "service" {}
-  stop_timeout = "2s"
-}
-`)
+	b.write("main.hcl", otherUnikernel)
 	b.must("apply", "-auto-approve")
 	if err := a.ping("192.0.2.3"); err != nil {
 		t.Errorf("ping b's unikernel on a's bridge: %v", err)
