@@ -13,13 +13,17 @@ import (
 type directive struct {
 	op   string        // the directive's name: "print", "sleep", ...
 	text string        // print, block-write
-	dur  time.Duration // sleep, tick
+	dur  time.Duration // sleep, tick, spin
 	n    int           // exit
 	sig  unix.Signal   // signal
 	dev  string        // block-write, block-read
 	off  int64         // block-write, block-read
 	len  int64         // block-read
 }
+
+// maxSpin bounds spin, so that a typo cannot make the simulator burn a CPU
+// for long.
+const maxSpin = 10 * time.Second
 
 // maxBlockRead bounds block-read, so that a typo cannot make the simulator
 // allocate much.
@@ -58,9 +62,9 @@ func parseDirective(name, arg string) (directive, error) {
 	switch name {
 	case "print":
 		d.text = arg
-	case "sleep", "tick":
+	case "sleep", "tick", "spin":
 		v, err := time.ParseDuration(arg)
-		if err != nil || v < 0 || name == "tick" && v == 0 {
+		if err != nil || v < 0 || name == "tick" && v == 0 || name == "spin" && v > maxSpin {
 			return d, fmt.Errorf("%s: invalid duration %q", name, arg)
 		}
 		d.dur = v

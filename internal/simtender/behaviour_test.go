@@ -29,6 +29,8 @@ func TestParseBehaviour(t *testing.T) {
 			{op: "block-write", dev: "storage", off: 512, text: "hello,  world"},
 			{op: "block-read", dev: "storage", off: 512, len: 12}}, ""},
 		{"unknown", "print a; frobnicate 3", nil, "unknown directive frobnicate"},
+		{"spin", "spin 60ms; exit 1", []directive{{op: "spin", dur: 60 * time.Millisecond}, {op: "exit", n: 1}}, ""},
+		{"spin-too-long", "spin 1h", nil, `spin: invalid duration "1h"`},
 		{"bad-sleep", "sleep 5", nil, `sleep: invalid duration "5"`},
 		{"negative-sleep", "sleep -1s", nil, `sleep: invalid duration "-1s"`},
 		{"zero-tick", "tick 0s", nil, `tick: invalid duration "0s"`},

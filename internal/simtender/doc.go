@@ -22,6 +22,9 @@
 //
 //	print TEXT                  write TEXT and a newline to the console (stdout)
 //	sleep DURATION              wait, e.g. "sleep 1.5s" (Go duration syntax)
+//	spin DURATION               compute until this thread has used DURATION of
+//	                            CPU time, as a guest booting does: on a busy
+//	                            host it takes longer than DURATION
 //	exit N                      solo5_exit(N): the tender exits with N
 //	abort                       solo5_abort(): the tender exits with 255
 //	signal NAME                 die by signal NAME (SEGV, SIGABRT, 9, ...), as a

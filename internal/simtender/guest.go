@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"runtime"
 	"strings"
 	"time"
 
 	"github.com/roostd/roost/platform/solo5"
+	"golang.org/x/sys/unix"
 )
 
 // cancelled is what guest.run returns when the tender stopped it.
@@ -112,6 +114,10 @@ func (g *guest) run(ctx context.Context) int {
 			if !sleep(ctx, d.dur) {
 				return cancelled
 			}
+		case "spin":
+			if !spin(ctx, d.dur) {
+				return cancelled
+			}
 		case "exit":
 			return g.exit(d.n)
 		case "abort":
@@ -172,6 +178,24 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	case <-ctx.Done():
 		return false
 	}
+}
+
+// spin computes until the calling thread has used d of CPU time, or ctx
+// is done (false).
+func spin(ctx context.Context, d time.Duration) bool {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var ts unix.Timespec
+	if unix.ClockGettime(unix.CLOCK_THREAD_CPUTIME_ID, &ts) != nil {
+		return sleep(ctx, d)
+	}
+	end := time.Duration(ts.Nano()) + d
+	for ctx.Err() == nil {
+		if unix.ClockGettime(unix.CLOCK_THREAD_CPUTIME_ID, &ts) != nil || time.Duration(ts.Nano()) >= end {
+			return true
+		}
+	}
+	return false
 }
 
 // block runs block-write or block-read. It returns the tender's exit code

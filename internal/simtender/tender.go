@@ -203,18 +203,31 @@ func (t *tender) run(args []string) (int, error) {
 		return 0, err
 	}
 
+	// The guest runs on this goroutine, which roost-simtender keeps on
+	// the process's main thread, where Solo5's tenders run theirs; a
+	// signal stops it from another.
 	g := newGuest(t, img, guestArgs)
-	done := make(chan int, 1)
-	go func() { done <- g.run(ctx) }()
+	stopped := make(chan struct{})
+	watched := make(chan struct{})
+	go func() {
+		defer close(watched)
+		select {
+		case sig := <-sigc:
+			t.con.stop()
+			t.con.errorf("%s: Exiting on signal %d\n", t.prog, sig.(unix.Signal))
+			close(stopped)
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	code := g.run(ctx)
+	cancel()
+	<-watched
 	select {
-	case code := <-done:
-		return code, nil
-	case sig := <-sigc:
-		t.con.stop()
-		t.con.errorf("%s: Exiting on signal %d\n", t.prog, sig.(unix.Signal))
-		cancel()
-		<-done
+	case <-stopped:
 		return 0, exitStatus(1)
+	default:
+		return code, nil
 	}
 }
 

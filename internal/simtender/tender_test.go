@@ -273,6 +273,7 @@ func TestMainBehaviour(t *testing.T) {
 		{"exit-wraps", []string{p["plain"], "--sim=exit 300"}, 44, "Solo5: solo5_exit(300) called\n"},
 		{"abort", []string{p["plain"], "--sim=print x;abort;print y"}, 255, "x\nSolo5: solo5_abort() called\n"},
 		{"sleep", []string{p["plain"], "--sim=sleep 1ms; exit 2"}, 2, "Solo5: solo5_exit(2) called\n"},
+		{"spin", []string{p["plain"], "--sim=spin 1ms; exit 3"}, 3, "Solo5: solo5_exit(3) called\n"},
 		{"args", []string{p["plain"], "--ipv4=192.0.2.2/24", "--sim=args", "-l", "*:debug"}, 0,
 			"--ipv4=192.0.2.2/24 -l *:debug\nSolo5: solo5_exit(0) called\n"},
 		{"unknown-directive", []string{p["plain"], "--sim=print a; frobnicate 3"}, 64,
@@ -309,6 +310,27 @@ func TestMainBehaviour(t *testing.T) {
 				t.Errorf("Main(%q) stderr = %q, want nothing", args, stderr.String())
 			}
 		})
+	}
+}
+
+// TestSpinUsesCPU checks that spin computes for its duration of CPU time,
+// not of wall time: the process's CPU time grows by at least as much.
+func TestSpinUsesCPU(t *testing.T) {
+	p := fixture(t)
+	cpu := func() time.Duration {
+		var ru unix.Rusage
+		if err := unix.Getrusage(unix.RUSAGE_SELF, &ru); err != nil {
+			t.Fatal(err)
+		}
+		return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	}
+	before := cpu()
+	var stdout, stderr bytes.Buffer
+	if code := simtender.Main([]string{"solo5-hvt", p["plain"], "--sim=spin 50ms; exit 3"}, &stdout, &stderr); code != 3 {
+		t.Fatalf("spin 50ms; exit 3: exit %d, stderr %q", code, stderr.String())
+	}
+	if used := cpu() - before; used < 50*time.Millisecond {
+		t.Errorf("spin 50ms used %v of CPU, want at least 50ms", used)
 	}
 }
 
