@@ -99,7 +99,7 @@ func WaitRunning(ctx context.Context, dbdir datadir.Dir, name string, window tim
 				return e
 			}
 			seen = id
-			left := window - time.Since(st.StartedAt)
+			left := verifyLeft(window, st.TenderPID, st.StartedAt)
 			if left <= 0 {
 				return nil
 			}
@@ -123,6 +123,30 @@ const (
 	maxPoll        = 20 * time.Millisecond
 	maxRunningPoll = 50 * time.Millisecond
 )
+
+// maxVerifyStretch bounds how far a verify window stretches past its wall
+// time for a tender that waited for a CPU (verifyLeft).
+const maxVerifyStretch = 5 * time.Second
+
+// verifyLeft returns how much of the verify window is left for the tender
+// pid started at start: the window minus the time the tender has had,
+// which is the wall time since its start less the time its main thread,
+// where Solo5's tenders run the guest, waited on a run queue. On a host busy starting a thousand tenders, a
+// tender can spend its whole window waiting for a CPU without running
+// the start it is to be verified on (a guest that rejects its arguments
+// exits only once it has run); its window then lasts until it has had
+// it, up to maxVerifyStretch more.
+func verifyLeft(window time.Duration, pid int, start time.Time) time.Duration {
+	elapsed := time.Since(start)
+	left := window - elapsed
+	if left > 0 || elapsed >= window+maxVerifyStretch {
+		return left
+	}
+	if wait, ok := runqueueWait(pid); ok {
+		left = min(window-(elapsed-wait), window+maxVerifyStretch-elapsed)
+	}
+	return left
+}
 
 // endError describes the end of the tender that st records.
 func endError(dbdir datadir.Dir, name string, st *datadir.Status) *EndError {
@@ -164,6 +188,7 @@ func (s *Started) Verify(ctx context.Context, window time.Duration) error {
 		start uint64
 	}
 	var seen tenderID
+	var started time.Time
 	var timer <-chan time.Time
 	st := s.last
 	for {
@@ -178,7 +203,8 @@ func (s *Started) Verify(ctx context.Context, window time.Duration) error {
 					return e
 				}
 				if seen.pid == 0 {
-					left := window - time.Since(st.StartedAt)
+					started = st.StartedAt
+					left := verifyLeft(window, id.pid, started)
 					if left <= 0 {
 						return nil
 					}
@@ -197,6 +223,11 @@ func (s *Started) Verify(ctx context.Context, window time.Duration) error {
 			st = &next
 			s.last = st
 		case <-timer:
+			if left := verifyLeft(window, seen.pid, started); left > 0 {
+				timer = time.After(left)
+				st = nil
+				continue
+			}
 			return nil
 		case <-ctx.Done():
 			return fmt.Errorf("wait for %s: %w", s.name, ctx.Err())
