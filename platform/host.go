@@ -207,7 +207,7 @@ func (h *Host) UpdateBridge(ctx context.Context, b plan.Bridge) error {
 // plan.BridgeAlias of this data directory (or of none) is an error
 // wrapping ErrNotOwned.
 func (h *Host) DeleteBridge(ctx context.Context, name string) error {
-	return h.os.deleteBridge(ctx, name, h.dbdir.ID())
+	return h.os.deleteBridge(ctx, name, h.knownOwner())
 }
 
 // EnsureTap creates the tap n.Tap of unikernel's net device n.Device:
@@ -226,28 +226,33 @@ func (h *Host) EnsureTap(ctx context.Context, unikernel string, n plan.SpecNet) 
 // interface whose alias is not a tap alias of this data directory (or of
 // none) is an error wrapping ErrNotOwned.
 func (h *Host) DeleteTap(ctx context.Context, name string) error {
-	return h.os.deleteTap(ctx, name, h.dbdir.ID())
+	return h.os.deleteTap(ctx, name, h.knownOwner())
 }
 
 // linkOwner returns the ID the links this Host makes carry: its data
 // directory's, which Init gives it if it has none yet.
 func (h *Host) linkOwner() (string, error) {
-	h.mu.Lock()
-	owner := h.owner
-	h.mu.Unlock()
-	if owner != "" {
+	if owner := h.knownOwner(); owner != "" {
 		return owner, nil
 	}
 	if err := h.dbdir.Init(); err != nil {
 		return "", err
 	}
-	if owner = h.dbdir.ID(); owner == "" {
-		return "", fmt.Errorf("data directory %s has no ID in %s", h.dbdir, datadir.Mark)
+	if owner := h.knownOwner(); owner != "" {
+		return owner, nil
 	}
+	return "", fmt.Errorf("data directory %s has no ID in %s", h.dbdir, datadir.Mark)
+}
+
+// knownOwner returns the data directory's ID, "" while it has none; once
+// read, it is not read again (an ID never changes).
+func (h *Host) knownOwner() string {
 	h.mu.Lock()
-	h.owner = owner
-	h.mu.Unlock()
-	return owner, nil
+	defer h.mu.Unlock()
+	if h.owner == "" {
+		h.owner = h.dbdir.ID()
+	}
+	return h.owner
 }
 
 // ErrNotOwned means roost refused to change or delete a network interface
